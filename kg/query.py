@@ -1,0 +1,91 @@
+"""Run one SPARQL query on a pyoxigraph store and serialize the answer, with the row limit.
+
+This is what a query worker does; it knows nothing of HTTP. Errors keep the parser's position.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from kg import results
+from kg.errors import QuerySyntaxError, ResultTooLarge
+
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """A query and how to answer it: the dataset, the result format, the row limit."""
+
+    query: str
+    form: str | None = None  # SELECT, ASK, CONSTRUCT or DESCRIBE when known beforehand
+    solutions_format: str = "json"  # for SELECT and ASK
+    graph_format: str = "turtle"  # for CONSTRUCT and DESCRIBE
+    union_default_graph: bool = True
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    max_rows: int = 100_000
+    base_iri: str | None = None
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QueryOutcome:
+    kind: str  # "solutions" | "boolean" | "graph"
+    format: str
+    body: bytes
+    rows: int
+
+
+def syntax_error(exc: SyntaxError, query: str) -> QuerySyntaxError:
+    """A `QuerySyntaxError` whose message shows the line and a caret under the position."""
+    msg = str(exc)
+    m = _POSITION.search(msg)
+    if m:
+        line_no, col = int(m.group(1)), int(m.group(2))
+        lines = query.splitlines() or [""]
+        if 1 <= line_no <= len(lines):
+            line = lines[line_no - 1]
+            msg += f"\n  {line[:200]}\n  {' ' * min(max(col - 1, 0), 200)}^"
+    return QuerySyntaxError(msg)
+
+
+def _dataset_kwargs(job: QueryJob) -> dict:
+    kwargs: dict = {}
+    if job.default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    elif job.union_default_graph:
+        kwargs["use_default_graph_as_union"] = True
+    if job.named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    return kwargs
+
+
+def run(store: ox.Store, job: QueryJob) -> QueryOutcome:
+    """Evaluate `job` on `store`; raise `QuerySyntaxError` or `ResultTooLarge`."""
+    try:
+        answer = store.query(job.query, base_iri=job.base_iri, **_dataset_kwargs(job))
+    except SyntaxError as exc:
+        raise syntax_error(exc, job.query) from None
+    if isinstance(answer, ox.QueryBoolean):
+        return QueryOutcome("boolean", job.solutions_format,
+                            results.serialize_boolean(bool(answer), job.solutions_format), 1)
+    if isinstance(answer, ox.QuerySolutions):
+        variables = [v.value for v in answer.variables]
+        rows = list(itertools.islice(answer, job.max_rows + 1))
+        if len(rows) > job.max_rows:
+            raise ResultTooLarge(
+                f"the result has more than {job.max_rows} rows (the limit); add LIMIT and OFFSET"
+            )
+        table = [[sol[i] for i in range(len(variables))] for sol in rows]
+        return QueryOutcome("solutions", job.solutions_format,
+                            results.serialize_solutions(variables, table, job.solutions_format), len(rows))
+    triples = list(itertools.islice(answer, job.max_rows + 1))
+    if len(triples) > job.max_rows:
+        raise ResultTooLarge(f"the result has more than {job.max_rows} triples (the limit)")
+    body = results.serialize_triples(triples, job.graph_format, job.prefixes or None)
+    return QueryOutcome("graph", job.graph_format, body, len(triples))

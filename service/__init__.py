@@ -1,0 +1,73 @@
+"""The brikg web service: `create_app(config)` builds a Flask app; nothing exists before.
+
+Blueprints, one per concern: `sparql` (the SPARQL 1.1 endpoint) and `home` (the landing page).
+The graph is reached only through `service.engine`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask, Response, request
+
+from kg import __version__
+from kg.store import default_store_dir
+
+#: Every setting, with its documented default (see README "Configuration").
+DEFAULTS: dict[str, Any] = {
+    "BACKEND": "oxigraph",  # or "sparql" with SPARQL_ENDPOINT
+    "STORE_DIR": None,  # default: $BRIKG_STORE or ./brikg-store
+    "SPARQL_ENDPOINT": None,
+    "QUERY_WORKERS": 2,  # worker processes; 0 runs queries in the web process (tests, benchmarks)
+    "QUERY_TIMEOUT": 30.0,  # seconds; the worker is ended when it fires
+    "QUEUE_TIMEOUT": 10.0,  # seconds a request may wait for a free worker, then 503
+    "MAX_ROWS": 100_000,  # result rows (or triples) per query
+    "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,  # request body bytes, then 413
+    "MAX_QUERY_BYTES": 100_000,
+    "MAX_QUERY_DEPTH": 64,
+    "MAX_TRIPLE_PATTERNS": 2_000,
+    "MAX_BINDS": 500,
+    "MAX_OPERATORS": 2_000,
+    "MAX_VARIABLES": 1_000,
+    "SERVICE_ALLOWLIST": [],  # SPARQL endpoints that SERVICE may call; empty: federation off
+    "UPDATE_TOKEN": None,  # bearer token that enables updates; None: read-only
+    "CORS_ORIGIN": "*",
+}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(DEFAULTS)
+    if config:
+        app.config.update(config)
+    if app.config["STORE_DIR"] is None:
+        app.config["STORE_DIR"] = str(default_store_dir())
+    app.json.ensure_ascii = False
+
+    from service import engine, errors, home, sparql
+
+    engine.init_app(app)
+    errors.register(app)
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(home.bp)
+
+    @app.after_request
+    def cors_and_headers(resp: Response) -> Response:
+        if request.method in ("GET", "HEAD", "POST", "OPTIONS") and app.config["CORS_ORIGIN"]:
+            resp.headers.setdefault("Access-Control-Allow-Origin", app.config["CORS_ORIGIN"])
+            resp.headers.setdefault("Access-Control-Allow-Headers", "Accept, Content-Type, Authorization")
+            resp.headers.setdefault("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers["Server"] = f"brikg/{__version__}"
+        return resp
+
+    return app
+
+
+def configure_logging(level: str | None = None) -> None:
+    logging.basicConfig(
+        level=(level or os.environ.get("BRIKG_LOG_LEVEL") or "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

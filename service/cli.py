@@ -1,0 +1,250 @@
+"""The `brikg` command: build, serve, validate, query and export the graph.
+
+It lives in the outermost package because `serve` needs the web service; the other commands
+only call the pipeline in `kg`. Every command takes `--store DIR` (default: `$BRIKG_STORE` or
+`./brikg-store`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg import __version__, guard, results
+from kg.errors import BrikgError, CorpusErrors, ValidationFailed
+from kg.store import OxigraphStore, current_generation, default_store_dir
+from kg.vocab import PREFIXES
+
+
+def _err(msg: str) -> None:
+    print(f"brikg: error: {msg}", file=sys.stderr)
+
+
+def _progress(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from kg.build import build
+
+    try:
+        result = build(Path(args.corpus), Path(args.store), keep_going=args.keep_going, progress=_progress)
+    except CorpusErrors as exc:
+        for e in exc.errors:
+            _err(str(e))
+        _err("build stopped; nothing was published (the previous graph, if any, is still served)")
+        return 1
+    except ValidationFailed as exc:
+        _err(str(exc))
+        _err("build stopped; nothing was published (the previous graph, if any, is still served)")
+        return 1
+    except BrikgError as exc:
+        _err(f"{exc}\nbuild stopped; nothing was published")
+        return 1
+    for skipped in result.skipped:
+        _err(f"skipped: {skipped}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import waitress
+
+    from service import configure_logging, create_app
+
+    configure_logging(args.log_level)
+    config = {
+        "STORE_DIR": args.store, "QUERY_WORKERS": args.workers, "QUERY_TIMEOUT": args.timeout,
+        "SERVICE_ALLOWLIST": args.allow_service or [], "MAX_ROWS": args.max_rows,
+    }
+    if args.endpoint:
+        config.update(BACKEND="sparql", SPARQL_ENDPOINT=args.endpoint)
+    else:
+        try:
+            current_generation(Path(args.store))
+        except BrikgError as exc:
+            _err(str(exc))
+            return 1
+    app = create_app(config)
+    with app.app_context():  # start the query workers now, not on the first request
+        from service import engine
+
+        engine.backend()
+    _progress(f"brikg {__version__} serving {args.endpoint or args.store} on http://{args.host}:{args.port}/ "
+              f"(SPARQL endpoint /sparql, {args.workers} query worker(s))")
+    waitress.serve(
+        app, host=args.host, port=args.port, threads=args.threads, ident=f"brikg/{__version__}",
+        channel_timeout=args.channel_timeout, max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+        clear_untrusted_proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from kg import iris, validate
+
+    path = current_generation(Path(args.store))
+    store = ox.Store.read_only(str(path))
+    data = validate.store_to_graph(store, exclude={str(iris.ONTOLOGY_GRAPH), str(iris.BUILD_GRAPH)})
+    report = validate.validate_graph(data)
+    if args.format == "text":
+        out = report.text() + "\n"
+    elif args.format == "turtle":
+        out = report.graph.serialize(format="turtle")
+    else:
+        out = json.dumps({"conforms": report.conforms, "violations": report.violations,
+                          "warnings": report.warnings, "results": report.results}, ensure_ascii=False, indent=2)
+    if args.out:
+        Path(args.out).write_text(out, encoding="utf-8")
+        _progress(f"wrote {args.out}")
+    else:
+        sys.stdout.write(out)
+    _progress(f"{report.violations} violation(s), {report.warnings} warning(s)")
+    return 1 if report.violations else 0
+
+
+def _shorten(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for p, ns in PREFIXES.items():
+            if term.value.startswith(ns):
+                return f"{p}:{term.value[len(ns):]}"
+        return f"<{term.value}>"
+    if isinstance(term, ox.Literal):
+        return term.value + (f"@{term.language}" if term.language else "")
+    return str(term)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from kg import query as q
+
+    text = args.query
+    if not text.lstrip().upper().startswith(("SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "PREFIX", "BASE", "#")):
+        p = Path(text)
+        if p.is_file():
+            text = p.read_text(encoding="utf-8")
+    prof = guard.check(text, guard.Limits(max_bytes=10_000_000))
+    store = OxigraphStore(Path(args.store))
+    if args.format == "table":
+        if prof.form in ("CONSTRUCT", "DESCRIBE"):
+            args.format = "turtle"
+        else:
+            out = store.run(q.QueryJob(text, form=prof.form, solutions_format="json", max_rows=args.max_rows))
+            doc = json.loads(out.body)
+            if "boolean" in doc:
+                print("true" if doc["boolean"] else "false")
+                return 0
+            from kg.store import _term_from_json
+
+            names = doc["head"]["vars"]
+            rows = [[_shorten(_term_from_json(b[n])) if n in b else "" for n in names]
+                    for b in doc["results"]["bindings"]]
+            widths = [min(max([len(n)] + [len(r[i]) for r in rows]), 80) for i, n in enumerate(names)]
+            print(" | ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)))
+            print("-+-".join("-" * w for w in widths))
+            for r in rows:
+                print(" | ".join(c[:80].ljust(w) for c, w in zip(r, widths, strict=True)))
+            _progress(f"{len(rows)} row(s)")
+            return 0
+    fmt = results.format_named(args.format)
+    if fmt is None:
+        _err(f"unknown format {args.format!r}")
+        return 2
+    graph = prof.form in ("CONSTRUCT", "DESCRIBE")
+    job = q.QueryJob(text, form=prof.form, max_rows=args.max_rows, prefixes=PREFIXES,
+                     solutions_format=fmt.name if not graph else "json",
+                     graph_format=fmt.name if graph else "turtle")
+    sys.stdout.buffer.write(store.run(job).body)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    fmt = results.format_named(args.format)
+    if fmt is None or fmt.kind == "solutions":
+        _err(f"unknown RDF format {args.format!r}; use one of turtle, ntriples, nquads, trig, jsonld, rdfxml")
+        return 2
+    store = OxigraphStore(Path(args.store))
+    t0 = time.perf_counter()
+    if fmt.kind == "dataset":
+        body = ox.serialize(store.quads(), format=results.OX_RDF[fmt.name], prefixes=PREFIXES) \
+            if fmt.name == "trig" else ox.serialize(store.quads(), format=results.OX_RDF[fmt.name])
+    else:
+        triples = (ox.Triple(qd.subject, qd.predicate, qd.object) for qd in store.quads())
+        body = results.serialize_triples(triples, fmt.name, PREFIXES)
+    if args.out:
+        Path(args.out).write_bytes(body)
+        _progress(f"wrote {args.out} ({len(body)} bytes, {time.perf_counter() - t0:.2f} s)")
+    else:
+        sys.stdout.buffer.write(body)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="brikg", description=__doc__.split("\n\n")[0])
+    p.add_argument("--version", action="version", version=f"brikg {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    store_help = f"store directory (default: ${'{'}BRIKG_STORE{'}'} or ./{default_store_dir().name})"
+
+    b = sub.add_parser("build", help="build the graph from a folder of papers and publish it")
+    b.add_argument("--corpus", required=True, metavar="DIR", help="folder holding the paper text files")
+    b.add_argument("--store", default=str(default_store_dir()), metavar="DIR", help=store_help)
+    b.add_argument("--keep-going", action="store_true",
+                   help="report broken files by name and publish the papers that load")
+    b.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("serve", help="serve the graph: SPARQL endpoint and web pages")
+    s.add_argument("--store", default=str(default_store_dir()), metavar="DIR", help=store_help)
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
+    s.add_argument("--threads", type=int, default=8, help="HTTP threads (default 8)")
+    s.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds (default 30)")
+    s.add_argument("--max-rows", type=int, default=100_000, help="result rows per query (default 100000)")
+    s.add_argument("--channel-timeout", type=int, default=20,
+                   help="seconds an idle or stalled client connection is kept (default 20)")
+    s.add_argument("--allow-service", action="append", metavar="URL",
+                   help="a SPARQL endpoint SERVICE may call (repeatable; default none)")
+    s.add_argument("--endpoint", metavar="URL", help="serve a remote SPARQL 1.1 endpoint instead of the store")
+    s.add_argument("--log-level", default=None)
+    s.set_defaults(func=cmd_serve)
+
+    v = sub.add_parser("validate", help="check the published graph against the SHACL shapes")
+    v.add_argument("--store", default=str(default_store_dir()), metavar="DIR", help=store_help)
+    v.add_argument("--format", choices=["text", "turtle", "json"], default="text")
+    v.add_argument("--out", metavar="FILE")
+    v.set_defaults(func=cmd_validate)
+
+    q = sub.add_parser("query", help="run a SPARQL query (text or a .rq file) on the published graph")
+    q.add_argument("--store", default=str(default_store_dir()), metavar="DIR", help=store_help)
+    q.add_argument("--format", default="table",
+                   help="table (default), json, xml, csv, tsv; turtle, ntriples, jsonld, rdfxml for graphs")
+    q.add_argument("--max-rows", type=int, default=1_000_000)
+    q.add_argument("query", metavar="QUERY_OR_FILE")
+    q.set_defaults(func=cmd_query)
+
+    e = sub.add_parser("export", help="write the whole graph as one RDF file")
+    e.add_argument("--store", default=str(default_store_dir()), metavar="DIR", help=store_help)
+    e.add_argument("--format", required=True, help="turtle, ntriples, nquads, trig, jsonld or rdfxml")
+    e.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
+    e.set_defaults(func=cmd_export)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BrikgError as exc:
+        _err(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

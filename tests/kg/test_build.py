@@ -1,0 +1,101 @@
+"""The build: deterministic, validated, and atomic (a failed build publishes nothing)."""
+
+from __future__ import annotations
+
+import os
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset
+from rdflib.compare import isomorphic
+
+from kg import iris
+from kg.build import build
+from kg.errors import CorpusErrors, ValidationFailed
+from kg.store import OxigraphStore, current_generation
+
+
+def _content(store_dir) -> Dataset:
+    """Every named graph but the build metadata (which records the build time)."""
+    s = ox.Store.read_only(str(current_generation(store_dir)))
+    nq = ox.serialize((q for q in s if q.graph_name != ox.NamedNode(str(iris.BUILD_GRAPH))),
+                      format=ox.RdfFormat.N_QUADS)
+    ds = Dataset()
+    ds.parse(data=nq, format="nquads")
+    return ds
+
+
+def test_build_writes_one_named_graph_per_paper_and_the_ontology(built_store):
+    graphs = OxigraphStore(built_store).named_graphs()
+    papers = [g for g in graphs if "/graph/paper/" in g]
+    assert len(papers) == 3
+    assert str(iris.ONTOLOGY_GRAPH) in graphs and str(iris.BUILD_GRAPH) in graphs
+
+
+def test_rebuild_gives_the_same_iris_and_an_isomorphic_graph(tmp_path, corpus):
+    a, b = tmp_path / "a", tmp_path / "b"
+    build(corpus, a, progress=lambda _: None)
+    build(corpus, b, progress=lambda _: None)
+    da, db = _content(a), _content(b)
+    for g in da.graphs():
+        other = db.graph(g.identifier)
+        assert isomorphic(g, other), g.identifier
+    assert sorted(str(g.identifier) for g in da.graphs()) == sorted(str(g.identifier) for g in db.graphs())
+
+
+def test_build_metadata_records_checksum_and_version(built_store):
+    rows = OxigraphStore(built_store).select("""
+        PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?sum ?v (COUNT(?used) AS ?files) WHERE { ?a a prov:Activity ; dcterms:identifier ?sum ;
+          dcterms:hasVersion ?v ; prov:used ?used } GROUP BY ?sum ?v""")
+    assert len(rows) == 1 and len(rows[0]["sum"].value) == 64 and rows[0]["files"].value == "5"
+
+
+def test_progress_is_reported(tmp_path, corpus):
+    lines: list[str] = []
+    build(corpus, tmp_path / "s", progress=lines.append)
+    text = "\n".join(lines)
+    assert "read 5 file(s)" in text and "recognised 3 paper(s) in 5 file(s)" in text
+    assert "validated: conforms" in text and "published" in text
+
+
+def test_failed_build_keeps_the_previous_generation(store_copy, tmp_path):
+    before = os.readlink(store_copy / "current")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.txt").write_bytes(b"")
+    with pytest.raises(CorpusErrors):
+        build(bad, store_copy, progress=lambda _: None)
+    assert os.readlink(store_copy / "current") == before
+    assert not (store_copy / "build.lock").exists()
+    assert len(OxigraphStore(store_copy).select("SELECT * WHERE { ?s ?p ?o } LIMIT 5")) == 5
+
+
+def test_invalid_graph_is_not_published(store_copy, corpus, monkeypatch):
+    """A graph that breaks a shape stops the publish, and the new generation is removed."""
+    from kg.extract import merge as merge_mod
+    from kg.extract.records import Reference
+
+    real_merge = merge_mod.merge
+
+    def broken_merge(records):
+        rec = real_merge(records)
+        rec.references.append(Reference(0, "x"))  # number 0 and a too-short text break ReferenceShape
+        return rec
+
+    monkeypatch.setattr("kg.build.merge", broken_merge)
+    before = os.readlink(store_copy / "current")
+    gens_before = sorted(p.name for p in (store_copy / "generations").iterdir())
+    with pytest.raises(ValidationFailed) as exc:
+        build(corpus, store_copy, progress=lambda _: None)
+    assert "brish:ReferenceShape" in str(exc.value)
+    assert "bri:referenceNumber" in str(exc.value)
+    assert os.readlink(store_copy / "current") == before
+    assert sorted(p.name for p in (store_copy / "generations").iterdir()) == gens_before
+
+
+def test_keep_going_publishes_the_good_papers(corpus_copy, tmp_path):
+    (corpus_copy / "099_empty.txt").write_bytes(b"")
+    result = build(corpus_copy, tmp_path / "s", keep_going=True, progress=lambda _: None)
+    assert len(result.papers) == 3
+    assert [e.path.rsplit("/", 1)[-1] for e in result.skipped] == ["099_empty.txt"]
