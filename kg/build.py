@@ -14,7 +14,7 @@ from rdflib.namespace import DCTERMS, PROV
 
 from kg import __version__, iris, store, validate
 from kg.corpus import corpus_checksum, read_corpus
-from kg.errors import CorpusError, ValidationFailed
+from kg.errors import CorpusError
 from kg.extract import get as get_extractor
 from kg.extract.merge import group, merge
 from kg.graph import add_paper
@@ -81,12 +81,7 @@ def build(corpus: Path, store_dir: Path, *, keep_going: bool = False, progress: 
         progress(f"wrote {len(s)} triples in {len(list(s.named_graphs()))} named graph(s)")
 
     def check(s: ox.Store, path: Path) -> None:
-        data = validate.store_to_graph(s, exclude={str(iris.ONTOLOGY_GRAPH), str(iris.BUILD_GRAPH)})
-        report = validate.validate_graph(data)
-        report_holder["report"] = report
-        (path.parent / (path.name + ".report.ttl")).write_text(report.graph.serialize(format="turtle"))
-        if not report.conforms:
-            raise ValidationFailed(report.text(), report.violations)
+        report_holder["report"] = report = validate.check_store(s, path)
         progress(f"validated: conforms, {report.warnings} warning(s)")
 
     gen = store.publish(store_dir, fill, check)

@@ -190,12 +190,18 @@ def _term_from_json(v: dict):
 
 
 @contextmanager
-def _lock(store_dir: Path) -> Iterator[None]:
+def _lock(store_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """One writer at a time per store directory; wait up to `wait` seconds for the other."""
     lock = store_dir / "build.lock"
-    try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        raise StoreError(f"another build is writing to {store_dir} (remove {lock} if it is stale)") from None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            if time.monotonic() >= deadline:
+                raise StoreError(f"another writer is using {store_dir} (remove {lock} if it is stale)") from None
+            time.sleep(0.05)
     try:
         os.write(fd, str(os.getpid()).encode())
         yield
@@ -204,24 +210,36 @@ def _lock(store_dir: Path) -> Iterator[None]:
         lock.unlink(missing_ok=True)
 
 
-def publish(store_dir: Path, fill: Callable[[ox.Store], None], check: Callable[[ox.Store, Path], None]) -> Path:
+def publish(
+    store_dir: Path,
+    fill: Callable[[ox.Store], None],
+    check: Callable[[ox.Store, Path], None],
+    *,
+    from_current: bool = False,
+    wait: float = 0.0,
+) -> Path:
     """Write a new generation with `fill`, run `check` on it (it raises to refuse), then swap.
 
-    Anything that goes wrong before the swap deletes the new generation and leaves `current`
-    as it was.
+    With `from_current`, the new generation starts as a copy of the served one (a RocksDB
+    checkpoint: hard links, milliseconds) and `fill` changes it: that is how updates and
+    Graph Store writes are applied. Anything that goes wrong before the swap deletes the new
+    generation and leaves `current` as it was.
     """
     store_dir = Path(store_dir)
     gens = store_dir / "generations"
     gens.mkdir(parents=True, exist_ok=True)
-    with _lock(store_dir):
+    with _lock(store_dir, wait):
         gen_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
         path = gens / gen_id
         try:
+            if from_current:
+                ox.Store.read_only(str(current_generation(store_dir))).backup(str(path))
             store = ox.Store(str(path))
             fill(store)
             store.flush()
             check(store, path)
-            store.optimize()
+            if not from_current:  # compacting a checkpoint's hard-linked files is not worth it
+                store.optimize()
             del store
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)

@@ -102,6 +102,25 @@ def validate_graph(data: Graph, shapes: Graph | None = None, ontology: Graph | N
     return ValidationReport(violations == 0, report, results)
 
 
+def check_store(store: ox.Store, path: Path | None = None) -> ValidationReport:
+    """The SHACL gate of every publish (build, update, graph store write).
+
+    Validates the asserted data of the store (every named graph but the ontology and build
+    metadata, which are not data), writes the report beside the generation, and raises
+    `ValidationFailed` on any violation.
+    """
+    from kg import iris
+    from kg.errors import ValidationFailed
+
+    data = store_to_graph(store, exclude={str(iris.ONTOLOGY_GRAPH), str(iris.BUILD_GRAPH)})
+    report = validate_graph(data)
+    if path is not None:
+        (path.parent / (path.name + ".report.ttl")).write_text(report.graph.serialize(format="turtle"))
+    if not report.conforms:
+        raise ValidationFailed(report.text(), report.violations)
+    return report
+
+
 def store_to_graph(store: ox.Store, exclude: set[str]) -> Graph:
     """The asserted data of a store as one rdflib graph (the named graphs not excluded)."""
     nt = ox.serialize(

@@ -89,7 +89,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     path = current_generation(Path(args.store))
     store = ox.Store.read_only(str(path))
-    data = validate.store_to_graph(store, exclude={str(iris.ONTOLOGY_GRAPH), str(iris.BUILD_GRAPH)})
+    data = validate.store_to_graph(store, exclude={str(iris.ONTOLOGY_GRAPH), str(iris.BUILD_GRAPH)})  # not data
     report = validate.validate_graph(data)
     if args.format == "text":
         out = report.text() + "\n"

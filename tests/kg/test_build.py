@@ -99,3 +99,27 @@ def test_keep_going_publishes_the_good_papers(corpus_copy, tmp_path):
     result = build(corpus_copy, tmp_path / "s", keep_going=True, progress=lambda _: None)
     assert len(result.papers) == 3
     assert [e.path.rsplit("/", 1)[-1] for e in result.skipped] == ["099_empty.txt"]
+
+
+def test_publish_from_current_applies_a_change_through_the_gate(store_copy):
+    from kg import store as st
+    from kg.validate import check_store
+
+    before = os.readlink(store_copy / "current")
+
+    def add(s):
+        s.update("INSERT DATA { GRAPH <https://w3id.org/brikg/id/graph/extra> {"
+                 " <https://w3id.org/brikg/id/x> <http://www.w3.org/2000/01/rdf-schema#label> 'x' } }")
+
+    st.publish(store_copy, add, check_store, from_current=True)
+    assert os.readlink(store_copy / "current") != before
+    assert "https://w3id.org/brikg/id/graph/extra" in OxigraphStore(store_copy).named_graphs()
+
+    def break_it(s):  # a reference without number or text breaks ReferenceShape
+        s.update("INSERT DATA { GRAPH <https://w3id.org/brikg/id/graph/extra> {"
+                 " <https://w3id.org/brikg/id/r> a <http://purl.org/spar/deo/BibliographicReference> } }")
+
+    current = os.readlink(store_copy / "current")
+    with pytest.raises(ValidationFailed):
+        st.publish(store_copy, break_it, check_store, from_current=True)
+    assert os.readlink(store_copy / "current") == current
