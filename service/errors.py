@@ -28,6 +28,7 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     e.UnsupportedMediaType: (415, "unsupported-media-type"),
     e.Unauthorized: (401, "unauthorized"),
     e.Forbidden: (403, "forbidden"),
+    e.ValidationFailed: (422, "shacl-violation"),
     e.NoGraphError: (503, "no-graph"),
     e.StoreError: (503, "store-unavailable"),
 }
@@ -54,6 +55,8 @@ def _handler(status: int, code: str):
             extra["limit"] = exc.limit
         if isinstance(exc, e.QuerySyntaxError) and getattr(exc, "line", None):
             extra.update(line=exc.line, column=exc.column)
+        if isinstance(exc, e.ValidationFailed):
+            extra["violations"] = exc.violations
         if status >= 500:
             log.warning("%s: %s", code, exc)
         return problem(status, code, str(exc), **extra)
