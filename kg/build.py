@@ -17,7 +17,8 @@ from kg.corpus import corpus_checksum, read_corpus
 from kg.errors import CorpusError
 from kg.extract import get as get_extractor
 from kg.extract.merge import group, merge
-from kg.graph import add_paper
+from kg.curated import DATA_DIR, Loader, normalize_quote_text
+from kg.graph import add_paper, paper_slug
 from kg.paths import ONTOLOGY_FILES
 
 Progress = Callable[[str], None]
@@ -34,7 +35,8 @@ class BuildResult:
     skipped: list[CorpusError] = field(default_factory=list)
 
 
-def assemble(corpus: Path, *, keep_going: bool = False, progress: Progress = lambda _: None):
+def assemble(corpus: Path, *, keep_going: bool = False, progress: Progress = lambda _: None,
+             data_dir: Path = DATA_DIR):
     """Read and extract the corpus; return the dataset, paper IRIs, file count and skipped files."""
     files, bad = read_corpus(corpus, keep_going=keep_going)
     for err in bad:
@@ -50,11 +52,21 @@ def assemble(corpus: Path, *, keep_going: bool = False, progress: Progress = lam
         if f.exists():
             onto.parse(f, format="turtle")
     papers = []
+    curation_view: dict[str, dict] = {}
     for g in groups:
         rec = merge(g)
-        papers.append(str(add_paper(ds, rec, by_name)))
-        progress(f"  {papers[-1].rsplit('/', 1)[-1]}: {len(rec.authors)} author(s), "
+        iri = add_paper(ds, rec, by_name)
+        papers.append(str(iri))
+        slug = paper_slug(rec)
+        curation_view[slug] = {
+            "slug": slug, "iri": iri, "graph": iris.paper_graph(slug),
+            "texts": {n: normalize_quote_text(by_name[n].text) for n in rec.files},
+            "sections": {s.number for s in rec.sections},
+        }
+        progress(f"  {slug}: {len(rec.authors)} author(s), "
                  f"{len(rec.sections)} section(s), {len(rec.references)} reference(s)")
+    facts = Loader(onto, curation_view, data_dir).load(ds)
+    progress(f"loaded {facts} curated fact(s) with evidence")
     meta = ds.graph(iris.BUILD_GRAPH)
     activity = iris.sub(iris.BUILD_GRAPH, "activity")
     meta.add((activity, RDF.type, PROV.Activity))
@@ -69,10 +81,11 @@ def assemble(corpus: Path, *, keep_going: bool = False, progress: Progress = lam
     return ds, papers, len(files), bad
 
 
-def build(corpus: Path, store_dir: Path, *, keep_going: bool = False, progress: Progress = print) -> BuildResult:
+def build(corpus: Path, store_dir: Path, *, keep_going: bool = False, progress: Progress = print,
+          data_dir: Path = DATA_DIR) -> BuildResult:
     """Build the graph of `corpus` and publish it in `store_dir` if it validates."""
     t0 = time.perf_counter()
-    ds, papers, nfiles, bad = assemble(corpus, keep_going=keep_going, progress=progress)
+    ds, papers, nfiles, bad = assemble(corpus, keep_going=keep_going, progress=progress, data_dir=data_dir)
     nquads = ds.serialize(format="nquads", encoding="utf-8")
     report_holder: dict = {}
 
