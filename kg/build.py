@@ -18,7 +18,7 @@ from kg.errors import CorpusError
 from kg.extract import get as get_extractor
 from kg.extract.merge import group, merge
 from kg.curated import DATA_DIR, Loader, normalize_quote_text
-from kg.graph import add_paper, paper_slug
+from kg.graph import add_paper, corpus_keys, paper_slug
 from kg.paths import ONTOLOGY_FILES
 
 Progress = Callable[[str], None]
@@ -53,9 +53,10 @@ def assemble(corpus: Path, *, keep_going: bool = False, progress: Progress = lam
             onto.parse(f, format="turtle")
     papers = []
     curation_view: dict[str, dict] = {}
-    for g in groups:
-        rec = merge(g)
-        iri = add_paper(ds, rec, by_name)
+    merged = [merge(g) for g in groups]
+    corpus_index = {key: iris.paper(paper_slug(rec)) for rec in merged for key in corpus_keys(rec)}
+    for rec in merged:
+        iri = add_paper(ds, rec, by_name, corpus_index)
         papers.append(str(iri))
         slug = paper_slug(rec)
         curation_view[slug] = {

@@ -12,9 +12,10 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
 
 from kg import iris
 from kg.corpus import SourceFile
+from kg.extract import citations
 from kg.extract.records import PaperRecord
 from kg.ns import BRI
-from kg.vocab import DEO, DOCO, FABIO, FRAPO, PRISM
+from kg.vocab import CITO, DEO, DOCO, FABIO, FRAPO, PRISM
 
 _VERSION_SUFFIX = re.compile(r"\s*\((?:[^()]*\b(?:Version|Edition)\b[^()]*)\)\s*$", re.I)
 
@@ -25,8 +26,24 @@ def paper_slug(rec: PaperRecord) -> str:
     return iris.paper_slug(first.family if first else None, rec.year, title, rec.files[0])
 
 
-def add_paper(ds: Dataset, rec: PaperRecord, files: dict[str, SourceFile]) -> URIRef:
-    """Write one paper's bibliographic record into its own named graph; return the paper IRI."""
+def corpus_keys(rec: PaperRecord) -> list[str]:
+    """The citation keys under which other papers would cite this one (see extract/citations)."""
+    keys = []
+    first = rec.authors[0] if rec.authors else None
+    if first and first.family and rec.year and rec.volume and rec.first_page:
+        keys.append(f"{first.family.lower()}-{rec.year}-{rec.volume}-{rec.first_page}")
+    if rec.doi:
+        keys.append("doi:" + rec.doi.lower())
+    return keys
+
+
+def add_paper(ds: Dataset, rec: PaperRecord, files: dict[str, SourceFile],
+              corpus: dict[str, URIRef] | None = None) -> URIRef:
+    """Write one paper's bibliographic record into its own named graph; return the paper IRI.
+
+    `corpus` maps citation keys to the papers of the corpus, so a reference to one of them
+    becomes a `bri:citesPaper` link to that paper rather than to a separate work.
+    """
     key = paper_slug(rec)
     p = iris.paper(key)
     g = ds.graph(iris.paper_graph(key))
@@ -75,6 +92,20 @@ def add_paper(ds: Dataset, rec: PaperRecord, files: dict[str, SourceFile]) -> UR
         g.add((ref, BRI.referenceText, Literal(r.text)))
         if r.doi:
             g.add((ref, PRISM.doi, Literal(r.doi)))
+        cited = citations.parse(r.text)
+        target = (corpus or {}).get(cited.key) or ((corpus or {}).get("doi:" + cited.doi) if cited.doi else None)
+        work = target or iris.work(cited.key)
+        g.add((ref, DCTERMS.references, work))
+        g.add((p, CITO.cites, work))
+        if target is not None:
+            g.add((p, BRI.citesPaper, target))
+            continue
+        g.add((work, RDF.type, FABIO.Expression))
+        g.add((work, RDFS.label, Literal(_romanized(r.text))))
+        if cited.doi:
+            g.add((work, PRISM.doi, Literal(cited.doi)))
+        if cited.year:
+            g.add((work, FABIO.hasPublicationYear, Literal(cited.year, datatype=XSD.gYear)))
     for name in rec.files:
         f = files[name]
         src = iris.source_text(name)
@@ -84,6 +115,12 @@ def add_paper(ds: Dataset, rec: PaperRecord, files: dict[str, SourceFile]) -> UR
         g.add((src, BRI.textOf, p))
         g.add((p, PROV.wasDerivedFrom, src))
     return p
+
+
+def _romanized(text: str) -> str:
+    """The romanized half of a bilingual reference entry (the whole entry if it has none)."""
+    m = re.search(r"(?<=[.。])\s*([A-Z][a-z]+(?:-[A-Z][a-z]+)? [A-Z](?: [A-Z])*[.,].*)$", text)
+    return m.group(1).strip() if m and re.search(r"[\u4e00-\u9fff]", text[: m.start()]) else text
 
 
 def _journal(g, p: URIRef, rec: PaperRecord) -> None:

@@ -65,6 +65,13 @@ def journal(name: str) -> URIRef:
     return URIRef(f"{BRID}journal/{slug(name, 10)}")
 
 
+def work(key: str) -> URIRef:
+    """A cited work, named by its citation key (see kg/extract/citations.py)."""
+    if key.startswith("doi:"):
+        return URIRef(f"{BRID}work/doi/{slug(key[4:], 12)}")
+    return URIRef(f"{BRID}work/{slug(key, 10)}")
+
+
 def grant(number: str) -> URIRef:
     return URIRef(f"{BRID}grant/{slug(number, 6)}")
 

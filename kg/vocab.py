@@ -10,6 +10,7 @@ from rdflib.term import URIRef
 class FABIO(DefinedNamespace):
     _fail = True
     _NS = Namespace("http://purl.org/spar/fabio/")
+    Expression: URIRef
     Journal: URIRef
     hasPublicationYear: URIRef
 
@@ -19,6 +20,12 @@ class FRAPO(DefinedNamespace):
     _NS = Namespace("http://purl.org/cerif/frapo/")
     Grant: URIRef
     hasGrantNumber: URIRef
+
+
+class CITO(DefinedNamespace):
+    _fail = True
+    _NS = Namespace("http://purl.org/spar/cito/")
+    cites: URIRef
 
 
 class DOCO(DefinedNamespace):

@@ -123,3 +123,46 @@ def test_publish_from_current_applies_a_change_through_the_gate(store_copy):
     with pytest.raises(ValidationFailed):
         st.publish(store_copy, break_it, check_store, from_current=True)
     assert os.readlink(store_copy / "current") == current
+
+
+def test_citation_network_joins_works_and_links_corpus_papers(corpus_copy, tmp_path):
+    (corpus_copy / "005_new.txt").write_text("""Joint laboratories on the Silk Road
+
+Mei Han¹
+
+¹Institute of Energy Studies, Lanzhou University, Lanzhou 730000, China
+
+Abstract
+
+Joint laboratories have become a main form of green energy cooperation along the Belt and Road.
+
+Keywords
+
+joint laboratory; green energy
+
+1. Introduction
+
+Green energy cooperation grew quickly.
+
+References
+
+[1] Liu W D, Li J, Xiao G H, et al. Research on science and technology cooperation pattern of the Belt and Road \
+Initiative. Bulletin of Chinese Academy of Sciences, 2023, 38(9): 1246-1255.
+[2] Bai C L. Scientific and technological innovation and cooperation support high-quality development of the Belt \
+and Road Initiative. Bulletin of Chinese Academy of Sciences, 2023, 38(9): 1238-1245.
+""", encoding="utf-8")
+    build(corpus_copy, tmp_path / "s", progress=lambda _: None)
+    store = OxigraphStore(tmp_path / "s")
+    cites_corpus = store.select("""
+        PREFIX bri: <https://w3id.org/brikg/ontology#>
+        SELECT ?citing ?cited WHERE { ?citing bri:citesPaper ?cited }""")
+    assert [(r["citing"].value.rsplit("/", 1)[-1], r["cited"].value.rsplit("/", 1)[-1]) for r in cites_corpus] == [
+        ("han-joint-laboratories-silk-road", "liu-2023-research-science-technology-cooperation")]
+    shared = store.select("""
+        PREFIX cito: <http://purl.org/spar/cito/>
+        SELECT ?w (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p cito:cites ?w } GROUP BY ?w HAVING (COUNT(DISTINCT ?p) > 1)""")
+    # Bai (2023) is cited by WANG (in Chinese and English), ZHENG (with its DOI) and the new paper
+    assert [(r["w"].value, r["n"].value) for r in shared] == [("https://w3id.org/brikg/id/work/bai-2023-38-1238", "3")]
+    doi = store.select("""PREFIX prism: <http://prismstandard.org/namespaces/basic/2.0/>
+        SELECT ?d WHERE { <https://w3id.org/brikg/id/work/bai-2023-38-1238> prism:doi ?d }""")
+    assert [r["d"].value for r in doi] == ["10.16418/j.issn.1000-3045.20230710001"]

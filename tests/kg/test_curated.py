@@ -39,7 +39,8 @@ def test_evidence_links_fact_quote_section_and_file(built_store):
 
 
 @pytest.mark.parametrize("body,message", [
-    ('  - about: org/anso\n    section: "1.1"\n    quote: ANSO was founded on the Moon\n    set: {foundingYear: 2018}\n',
+    ('  - about: org/anso\n    section: "1.1"\n    quote: ANSO was founded on the Moon\n'
+     '    set: {foundingYear: 2018}\n',
      "zz-test.yaml:3: the quote of fact 'org/anso' is not in the paper's text: 'ANSO was founded on the Moon'"),
     ('  - about: org/anso\n    section: "9.9"\n    quote: 目前已有 67 家机构会员\n',
      "zz-test.yaml:3: fact 'org/anso' names section '9.9'"),
