@@ -8,6 +8,7 @@ STORE  ?= brikg-store
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 BIN     = $(VENV)/bin
+YASGUI  = service/static/vendor/yasgui/yasgui.min.js
 
 .PHONY: install serve build test lint clean
 
@@ -18,7 +19,12 @@ $(BIN)/brikg: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(BIN)/brikg
 
-install: $(BIN)/brikg
+install: $(BIN)/brikg $(YASGUI)
+
+# The web UI's query editor: npm ci (package-lock.json) and a copy into service/static/vendor.
+$(YASGUI): package-lock.json
+	./scripts/copy-static-assets
+	touch $(YASGUI)
 
 build: install
 	$(BIN)/brikg build --corpus $(CORPUS) --store $(STORE)

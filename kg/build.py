@@ -9,16 +9,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, XSD, Dataset, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
-from kg import __version__, iris, store, validate
+from kg import __version__, iris, reason, store, validate
 from kg.corpus import corpus_checksum, read_corpus
+from kg.curated import CURATED_GRAPH, CURATION_AGENT, DATA_DIR, Loader, normalize_quote_text
 from kg.errors import CorpusError
 from kg.extract import get as get_extractor
+from kg.extract.auto import AUTO_ACTIVITY, AUTO_AGENT, AutoResult, load_automatic
 from kg.extract.merge import group, merge
-from kg.curated import DATA_DIR, Loader, normalize_quote_text
 from kg.graph import add_paper, corpus_keys, paper_slug
+from kg.ns import BRID
 from kg.paths import ONTOLOGY_FILES
 
 Progress = Callable[[str], None]
@@ -68,6 +70,9 @@ def assemble(corpus: Path, *, keep_going: bool = False, progress: Progress = lam
                  f"{len(rec.sections)} section(s), {len(rec.references)} reference(s)")
     facts = Loader(onto, curation_view, data_dir).load(ds)
     progress(f"loaded {facts} curated fact(s) with evidence")
+    auto = load_automatic(ds, merged, by_name, progress=progress)  # candidates only; never fails the build
+    progress(f"extracted {auto.mentions} candidate mention(s) and {auto.quantities} candidate statistic(s) "
+             f"automatically")
     meta = ds.graph(iris.BUILD_GRAPH)
     activity = iris.sub(iris.BUILD_GRAPH, "activity")
     meta.add((activity, RDF.type, PROV.Activity))
@@ -79,7 +84,37 @@ def assemble(corpus: Path, *, keep_going: bool = False, progress: Progress = lam
         meta.add((activity, PROV.used, iris.source_text(name)))
     for p in papers:
         meta.add((activity, PROV.generated, URIRef(p)))
+    record_loaders(meta, activity, sorted(by_name), [paper_slug(rec) for rec in merged], data_dir, auto)
     return ds, papers, len(files), bad
+
+
+def record_loaders(meta, build_activity: URIRef, file_names: list[str], slugs: list[str], data_dir: Path,
+                   auto: AutoResult) -> None:
+    """One prov:Activity per loader (structure, curated, automatic): what it used and generated."""
+    structure = URIRef(BRID + "activity/structure-extraction")
+    curation = URIRef(BRID + "activity/curation")
+    sources = [iris.source_text(n) for n in file_names]
+    data_files = [URIRef(f"{BRID}data/{f.relative_to(data_dir).as_posix()}")
+                  for f in sorted(data_dir.glob("*/*.yaml"))]
+    loaders = (
+        (structure, "structure extraction", sources, [iris.paper_graph(s) for s in slugs], None),
+        (curation, "curated data", data_files, [CURATED_GRAPH, *(iris.paper_graph(s) for s in slugs)], CURATION_AGENT),
+        (AUTO_ACTIVITY, "automatic extraction", [*sources, CURATED_GRAPH, iris.ONTOLOGY_GRAPH], auto.graphs,
+         AUTO_AGENT),
+    )
+    for node, label, used, generated, agent in loaders:
+        meta.add((build_activity, DCTERMS.hasPart, node))
+        meta.add((node, RDF.type, PROV.Activity))
+        meta.add((node, RDFS.label, Literal(label, lang="en")))
+        meta.add((node, DCTERMS.hasVersion, Literal(__version__)))
+        if node != structure:
+            meta.add((node, PROV.wasInformedBy, structure))
+        if agent is not None:
+            meta.add((node, PROV.wasAssociatedWith, agent))
+        for u in used:
+            meta.add((node, PROV.used, u))
+        for g in generated:
+            meta.add((node, PROV.generated, g))
 
 
 def build(corpus: Path, store_dir: Path, *, keep_going: bool = False, progress: Progress = print,
@@ -93,10 +128,18 @@ def build(corpus: Path, store_dir: Path, *, keep_going: bool = False, progress: 
     def fill(s: ox.Store) -> None:
         s.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
         progress(f"wrote {len(s)} triples in {len(list(s.named_graphs()))} named graph(s)")
+        # OWL 2 RL materialization into its own named graphs (kg/reason.py)
+        report_holder["asserted"] = asserted = reason.asserted_graph(s)
+        mat = reason.materialize(asserted + reason.upstream_axioms(), reason.REASONER)
+        s.bulk_load(ox.serialize(reason.quads(mat), format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+        progress(f"inferred {len(mat.inferred)} triple(s) with {mat.reasoner} {mat.version} "
+                 f"in {mat.seconds:.1f} s ({', '.join(f'{k} {v}' for k, v in reason.rule_counts(mat).items())})")
 
     def check(s: ox.Store, path: Path) -> None:
-        report_holder["report"] = report = validate.check_store(s, path)
+        report_holder["report"] = report = validate.check_store(s, path)  # asserted data only
         progress(f"validated: conforms, {report.warnings} warning(s)")
+        seconds = reason.check_consistency(report_holder["asserted"])
+        progress(f"consistent (HermiT, {seconds:.1f} s)")
 
     gen = store.publish(store_dir, fill, check)
     seconds = time.perf_counter() - t0

@@ -18,6 +18,9 @@ from pathlib import Path
 from kg.paths import QUERIES_DIR, ROOT
 
 CQ_DIR = QUERIES_DIR / "cq"
+#: Questions that need the build's OWL 2 RL inferences: each must fail with infer=false and give
+#: its expected answer with infer=true (tests/test_reasoning.py). Their header adds `# inference:`.
+CQ_INFER_DIR = QUERIES_DIR / "cq-infer"
 DOC = ROOT / "docs" / "competency-questions.md"
 _HEADER = re.compile(r"^#\s*([a-z_]+):\s*(.*)$")
 
@@ -56,7 +59,7 @@ def load_all(cq_dir: Path = CQ_DIR) -> list[Question]:
     return out
 
 
-def render_markdown(questions: list[Question]) -> str:
+def render_markdown(questions: list[Question], inferred: list[Question] | None = None) -> str:
     lines = [
         "# Competency questions",
         "",
@@ -77,6 +80,21 @@ def render_markdown(questions: list[Question]) -> str:
             lines.append(
                 f"| {m.get('id', q.path.stem)} | {m.get('question', '')} | {m.get('question_zh', '')} | "
                 f"{m.get('source', '')} | [`{q.path.name}`](../queries/cq/{q.path.name}) | {max(len(q.expected) - 1, 0)} |"
+            )
+    inferred = load_all(CQ_INFER_DIR) if inferred is None else inferred
+    if inferred:
+        lines += ["", "## Questions that need inference", "",
+                  f"{len(inferred)} questions in `queries/cq-infer/`: each is answered only with the build's OWL 2 RL",
+                  "inferences (`infer=true` on `/sparql`, `brikg query --infer`); with asserted facts",
+                  "alone (`infer=false`, the default) its answer differs. `tests/test_reasoning.py` checks both.", "",
+                  "| id | question | 问题 | category | source | inference | query | answer rows |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for q in inferred:
+            m = q.meta
+            lines.append(
+                f"| {m.get('id', q.path.stem)} | {m.get('question', '')} | {m.get('question_zh', '')} | "
+                f"{m.get('category', '')} | {m.get('source', '')} | {m.get('inference', '')} | "
+                f"[`{q.path.name}`](../queries/cq-infer/{q.path.name}) | {max(len(q.expected) - 1, 0)} |"
             )
     return "\n".join(lines) + "\n"
 

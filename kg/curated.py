@@ -40,7 +40,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 CURATED_GRAPH = URIRef(BRID + "graph/curated")
 CURATION_AGENT = URIRef(BRID + "agent/curation")
 MAX_QUOTE = 160
-_ID = re.compile(r"^[a-z][a-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+_ID = re.compile(r"^[a-z][a-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)+$")
 
 
 class CurationError(BrikgError):
@@ -54,6 +54,14 @@ class Where:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}"
+
+    def ref(self) -> str:
+        """'kg/data/papers/x.yaml#L12': recorded as dcterms:source so a SHACL report can name the fact's file."""
+        from kg.paths import ROOT
+
+        path = self.file.resolve()
+        name = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.as_posix()
+        return f"{name}#L{self.line}"
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -93,7 +101,11 @@ class Ontology:
     """What the loader needs to know of the ontology: term kinds and datatype ranges."""
 
     def __init__(self, graph: Graph) -> None:
-        self.g = graph
+        from kg.reason import upstream_axioms
+
+        # the kinds and ranges of reused terms (org:subOrganizationOf, fabio:hasPublicationYear)
+        # are stated in the upstream-axioms module, not in the core
+        self.g = graph + upstream_axioms()
 
     def expand(self, name: str, where: Where, what: str) -> URIRef:
         if ":" in name:
@@ -188,6 +200,14 @@ class Loader:
         g.add((node, RDFS.label, Literal(f"{start}" + (f"–{end}" if end != start else ""))))
         return node
 
+    def is_paper_ref(self, ident: str) -> bool:
+        """`paper/<slug>` or `paper/<slug>/section/<n>` of a paper in the corpus (claims point at them)."""
+        parts = ident.split("/")
+        paper = self.papers.get(parts[1]) if len(parts) > 1 and parts[0] == "paper" else None
+        if paper is None:
+            return False
+        return len(parts) == 2 or (len(parts) == 4 and parts[2] == "section" and parts[3] in paper["sections"])
+
     # -- files --------------------------------------------------------------------------------
 
     def load(self, ds) -> int:
@@ -199,7 +219,7 @@ class Loader:
         for f in sorted((self.data_dir / "papers").glob("*.yaml")):
             self.load_paper_file(ds, f)
         for ident, where in self.pending_refs:
-            if ident not in self.entities and ident not in self.nodes:
+            if ident not in self.entities and ident not in self.nodes and not self.is_paper_ref(ident):
                 raise CurationError(f"{where}: {ident!r} is used but not defined in entities/*.yaml or as a node")
         return self.facts
 
@@ -210,6 +230,7 @@ class Loader:
             ident = item.get("id")
             s = self.iri(ident, where)
             self.entities.setdefault(ident, where)  # several files may describe one entity
+            self.curated.add((s, DCTERMS.source, Literal(where.ref())))
             g = self.curated
             types = item.get("type")
             if not types:
@@ -291,6 +312,7 @@ class Loader:
                                 f"have (it has {', '.join(sorted(paper['sections']))})")
         evidence = URIRef(f"{BRID}evidence/{paper['slug']}/{_digest(label, quote)}")
         self._evidence(g, evidence, paper, source, section, quote, paper["texts"][source], needle)
+        g.add((evidence, DCTERMS.source, Literal(where.ref())))  # the curated file and line of the fact
         props = fact.get("set") or {}
         if "node" in fact:
             s = self.iri(fact["node"], where)

@@ -97,3 +97,23 @@ class Unauthorized(BrikgError):
 
 class Forbidden(BrikgError):
     """The request is understood but not allowed on this instance."""
+
+
+class GraphNotFound(BrikgError):
+    """A Graph Store request names a graph the dataset does not hold."""
+
+
+class BadGraphRequest(BrikgError):
+    """A Graph Store request does not say which graph it means (or says it twice)."""
+
+
+class DataSyntaxError(BrikgError):
+    """RDF sent to be stored does not parse; keeps the parser's line and column."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.line, self.column = line, column
+        super().__init__(message)
+
+
+class InconsistentGraph(BrikgError):
+    """The ontology and data contradict each other (HermiT); nothing was published."""

@@ -31,6 +31,7 @@ class QueryJob:
     max_rows: int = 100_000
     base_iri: str | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
+    infer: bool = False  # True: the union default graph also holds the reasoner's inferred triples
 
 
 @dataclass(frozen=True)
@@ -54,21 +55,43 @@ def syntax_error(exc: SyntaxError, query: str) -> QuerySyntaxError:
     return QuerySyntaxError(msg)
 
 
-def _dataset_kwargs(job: QueryJob) -> dict:
+#: The name by which `default-graph-uri` reaches the store's real (unnamed) default graph, which
+#: the union default graph of a plain query hides behind the named graphs.
+DEFAULT_GRAPH_IRI = "urn:x-brikg:default"
+
+
+def graph_term(iri: str) -> ox.NamedNode | ox.DefaultGraph:
+    """The graph a protocol graph IRI names (`DEFAULT_GRAPH_IRI` is the real default graph)."""
+    return ox.DefaultGraph() if iri == DEFAULT_GRAPH_IRI else ox.NamedNode(iri)
+
+
+def _dataset_kwargs(job: QueryJob, store: ox.Store | None = None) -> dict:
+    """The query dataset. A protocol dataset (`default_graphs`, `named_graphs`) is used as given.
+    Otherwise the default graph is the union of all graphs, minus the reasoner's graphs unless
+    `job.infer` (the derivation markers are never in it: they are reached with GRAPH)."""
+    from kg.reason import DERIVATION_GRAPH, REASONING_GRAPHS
+
     kwargs: dict = {}
+    names = [g for g in store.named_graphs()] if store is not None and not job.default_graphs else []
+    hidden = REASONING_GRAPHS if not job.infer else {str(DERIVATION_GRAPH)}
+    filtered = any(g.value in hidden for g in names)
     if job.default_graphs:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+        kwargs["default_graph"] = [graph_term(g) for g in job.default_graphs]
+    elif job.union_default_graph and filtered:
+        kwargs["default_graph"] = [ox.DefaultGraph()] + [g for g in names if g.value not in hidden]
     elif job.union_default_graph:
         kwargs["use_default_graph_as_union"] = True
     if job.named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    elif filtered and not job.infer:
+        kwargs["named_graphs"] = [g for g in names if g.value not in REASONING_GRAPHS]
     return kwargs
 
 
 def run(store: ox.Store, job: QueryJob) -> QueryOutcome:
     """Evaluate `job` on `store`; raise `QuerySyntaxError` or `ResultTooLarge`."""
     try:
-        answer = store.query(job.query, base_iri=job.base_iri, **_dataset_kwargs(job))
+        answer = store.query(job.query, base_iri=job.base_iri, **_dataset_kwargs(job, store))
     except SyntaxError as exc:
         raise syntax_error(exc, job.query) from None
     if isinstance(answer, ox.QueryBoolean):

@@ -10,10 +10,14 @@ longer than `max_wait` for a free worker is refused as busy.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import multiprocessing as mp
+import os
 import queue
+import sys
 import threading
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -35,11 +39,36 @@ _ERRORS: dict[str, type[BrikgError]] = {
 }
 
 
-def _worker_main(conn: Connection, store_dir: str) -> None:
+_CLONE_NEWNET = 0x40000000
+_CLONE_NEWUSER = 0x10000000
+
+
+def cut_network() -> bool:
+    """Move this process into a new, empty network namespace (Linux): nothing can be reached.
+
+    The guard refuses SERVICE and LOAD before a query gets here; this is the second wall, for a
+    spelling the guard might miss. It needs a fresh, single-threaded process (unprivileged
+    processes need user namespaces); False where the kernel does not allow it.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    return any(libc.unshare(flags) == 0 for flags in (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET))
+
+
+def _worker_main(conn: Connection, store_dir: str, offline: bool = True) -> None:
     """Loop of one worker: receive a job, answer it, send back the outcome or the error."""
+    if offline and not cut_network():
+        log.warning("query worker %s could not leave the network; only the guard stops SERVICE/LOAD", os.getpid())
     from kg.store import OxigraphStore  # imported in the child only
 
     store = OxigraphStore(Path(store_dir))
+    with contextlib.suppress(BrikgError):  # open the store now, so the first real query is not slower
+        store.run(q.QueryJob("ASK {}"))
+    conn.send(("ready",))  # only now does the pool hand this worker a job
     while True:
         try:
             job = conn.recv()
@@ -56,11 +85,18 @@ def _worker_main(conn: Connection, store_dir: str) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, store_dir: str) -> None:
+    def __init__(self, ctx, store_dir: str, offline: bool) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, store_dir), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, store_dir, offline), daemon=True)
         self.proc.start()
         child.close()
+
+    def ready(self, timeout: float) -> bool:
+        """Wait for the worker's first message: it has opened the store and takes jobs."""
+        try:
+            return bool(self.conn.poll(timeout)) and self.conn.recv() == ("ready",)
+        except (EOFError, OSError):
+            return False
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
@@ -71,10 +107,16 @@ class _Worker:
 
 
 class WorkerPool:
-    """A fixed number of worker processes answering `QueryJob`s for one store directory."""
+    """A fixed number of worker processes answering `QueryJob`s for one store directory.
 
-    def __init__(self, store_dir: Path, size: int = 2, timeout: float = 30.0, max_wait: float = 10.0) -> None:
+    `offline` (the default) puts each worker in an empty network namespace where the system
+    allows it; pass False when SERVICE may call allow-listed endpoints.
+    """
+
+    def __init__(self, store_dir: Path, size: int = 2, timeout: float = 30.0, max_wait: float = 10.0,
+                 offline: bool = True) -> None:
         self.store_dir = str(store_dir)
+        self.offline = offline
         self.size = size
         self.timeout = timeout
         self.max_wait = max_wait
@@ -83,16 +125,27 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._all: set[_Worker] = set()
         self._closed = False
-        for _ in range(size):
-            self._start_one()
+        starters = [threading.Thread(target=self._start_one, daemon=True) for _ in range(size)]
+        for t in starters:  # in parallel; the pool is returned with its workers ready
+            t.start()
+        for t in starters:
+            t.join()
 
     def _start_one(self) -> None:
-        w = _Worker(self._ctx, self.store_dir)
+        """Spawn a worker and make it available once it is ready (a fresh one is never queued
+        while it still imports the engine, so no request waits behind a respawn)."""
+        w = _Worker(self._ctx, self.store_dir, self.offline)
         with self._lock:
             if self._closed:
                 w.kill()
                 return
             self._all.add(w)
+        if not w.ready(timeout=120):
+            log.error("query worker %s did not start (exit code %s)", w.proc.pid, w.proc.exitcode)
+            w.kill()
+            with self._lock:
+                self._all.discard(w)
+            return
         self._idle.put(w)
 
     def _replace(self, w: _Worker) -> None:
@@ -107,10 +160,16 @@ class WorkerPool:
 
     def run(self, job: q.QueryJob, timeout: float | None = None) -> q.QueryOutcome:
         limit = self.timeout if timeout is None else min(timeout, self.timeout)
-        try:
-            w = self._idle.get(timeout=self.max_wait)
-        except queue.Empty:
-            raise Busy(f"all {self.size} query workers are busy; try again shortly") from None
+        deadline = time.monotonic() + self.max_wait
+        while True:
+            try:
+                w = self._idle.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                raise Busy(f"all {self.size} query workers are busy; try again shortly") from None
+            if w.proc.is_alive():
+                break
+            log.error("idle query worker %s had died (exit code %s); replaced", w.proc.pid, w.proc.exitcode)
+            self._replace(w)  # died while idle (killed from outside): not this query's fault
         try:
             w.conn.send(job)
             if not w.conn.poll(limit):

@@ -1,6 +1,8 @@
 """The brikg web service: `create_app(config)` builds a Flask app; nothing exists before.
 
-Blueprints, one per concern: `sparql` (the SPARQL 1.1 endpoint) and `home` (the landing page).
+Blueprints, one per concern: `sparql` (the SPARQL 1.1 endpoint), `ui` (start page, query editor,
+search, validation report), `pages` (linked-data pages and content negotiation for `/id/...` and
+`/ontology`) and `dumps` (`/dumps/...`, `/.well-known/void`).
 The graph is reached only through `service.engine`.
 """
 
@@ -32,7 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_OPERATORS": 2_000,
     "MAX_VARIABLES": 1_000,
     "SERVICE_ALLOWLIST": [],  # SPARQL endpoints that SERVICE may call; empty: federation off
-    "UPDATE_TOKEN": None,  # bearer token that enables updates; None: read-only
+    "UPDATE_TOKEN": None,  # bearer token enabling updates (--update-token-file, $BRIKG_UPDATE_TOKEN); None: read-only
     "CORS_ORIGIN": "*",
 }
 
@@ -46,12 +48,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["STORE_DIR"] = str(default_store_dir())
     app.json.ensure_ascii = False
 
-    from service import engine, errors, home, sparql
+    from service import dumps, engine, errors, graphstore, pages, sparql, ui
 
     engine.init_app(app)
     errors.register(app)
     app.register_blueprint(sparql.bp)
-    app.register_blueprint(home.bp)
+    app.register_blueprint(ui.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(dumps.bp)
+    app.register_blueprint(graphstore.bp)
 
     @app.after_request
     def cors_and_headers(resp: Response) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from kg.build import build
 
     try:
-        result = build(Path(args.corpus), Path(args.store), keep_going=args.keep_going, progress=_progress)
+        kwargs = {"data_dir": Path(args.data)} if args.data else {}
+        result = build(Path(args.corpus), Path(args.store), keep_going=args.keep_going, progress=_progress, **kwargs)
     except CorpusErrors as exc:
         for e in exc.errors:
             _err(str(e))
@@ -51,16 +53,35 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    import waitress
+#: --limit NAME -> app setting; NAME is how a 400 `query-refused` answer names the limit.
+LIMIT_SETTINGS = {
+    "max_bytes": "MAX_QUERY_BYTES", "max_depth": "MAX_QUERY_DEPTH", "max_triple_patterns": "MAX_TRIPLE_PATTERNS",
+    "max_binds": "MAX_BINDS", "max_operators": "MAX_OPERATORS", "max_variables": "MAX_VARIABLES",
+}
 
-    from service import configure_logging, create_app
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from service import configure_logging, create_app, httpserver
 
     configure_logging(args.log_level)
     config = {
         "STORE_DIR": args.store, "QUERY_WORKERS": args.workers, "QUERY_TIMEOUT": args.timeout,
         "SERVICE_ALLOWLIST": args.allow_service or [], "MAX_ROWS": args.max_rows,
+        "QUEUE_TIMEOUT": args.queue_timeout, "MAX_CONTENT_LENGTH": args.max_body,
     }
+    for item in args.limit or []:  # --limit max_depth=100 (names as in the 400 query-refused answers)
+        name, _, value = item.partition("=")
+        if name not in LIMIT_SETTINGS or not value.isdigit():
+            _err(f"--limit {item!r}: use NAME=INTEGER with NAME one of {', '.join(LIMIT_SETTINGS)}")
+            return 2
+        config[LIMIT_SETTINGS[name]] = int(value)
+    try:
+        token = _update_token(args.update_token_file)
+    except OSError as exc:
+        _err(f"cannot read the update token: {exc}")
+        return 1
+    if token:
+        config["UPDATE_TOKEN"] = token
     if args.endpoint:
         config.update(BACKEND="sparql", SPARQL_ENDPOINT=args.endpoint)
     else:
@@ -76,28 +97,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
         engine.backend()
     _progress(f"brikg {__version__} serving {args.endpoint or args.store} on http://{args.host}:{args.port}/ "
               f"(SPARQL endpoint /sparql, {args.workers} query worker(s))")
-    waitress.serve(
+    httpserver.serve(  # waitress, plus 408 for requests that never complete and 405 for CONNECT/TRACE
         app, host=args.host, port=args.port, threads=args.threads, ident=f"brikg/{__version__}",
-        channel_timeout=args.channel_timeout, max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+        # waitress cuts off far larger bodies; up to twice the limit the app answers 413 in its own format
+        channel_timeout=args.channel_timeout, max_request_body_size=2 * app.config["MAX_CONTENT_LENGTH"] + 65536,
         clear_untrusted_proxy_headers=True,
     )
     return 0
 
 
+def _update_token(path: str | None) -> str | None:
+    """The bearer token that enables updates: first line of `path`, else $BRIKG_UPDATE_TOKEN.
+
+    Never an argument value, so it stays out of `ps` and shell history.
+    """
+    if path:
+        token = Path(path).read_text(encoding="utf-8").strip().splitlines()
+        if not token or not token[0].strip():
+            raise OSError(f"{path} is empty")
+        return token[0].strip()
+    return os.environ.get("BRIKG_UPDATE_TOKEN") or None
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from kg import iris, validate
+    from kg.reason import REASONING_GRAPHS
 
     path = current_generation(Path(args.store))
     store = ox.Store.read_only(str(path))
-    data = validate.store_to_graph(store, exclude={str(iris.ONTOLOGY_GRAPH), str(iris.BUILD_GRAPH)})  # not data
-    report = validate.validate_graph(data)
+    data = validate.store_to_graph(store, exclude={str(iris.ONTOLOGY_GRAPH), str(iris.BUILD_GRAPH),
+                                                   *REASONING_GRAPHS})  # not asserted data
+    report = validate.validate_graph(data, inplace=True)  # `data` is a throw-away copy of the store
     if args.format == "text":
         out = report.text() + "\n"
     elif args.format == "turtle":
         out = report.graph.serialize(format="turtle")
     else:
-        out = json.dumps({"conforms": report.conforms, "violations": report.violations,
-                          "warnings": report.warnings, "results": report.results}, ensure_ascii=False, indent=2)
+        out = json.dumps(report.as_json(), ensure_ascii=False, indent=2)
     if args.out:
         Path(args.out).write_text(out, encoding="utf-8")
         _progress(f"wrote {args.out}")
@@ -134,7 +170,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         if prof.form in ("CONSTRUCT", "DESCRIBE"):
             args.format = "turtle"
         else:
-            out = store.run(q.QueryJob(text, form=prof.form, solutions_format="json", max_rows=args.max_rows))
+            out = store.run(q.QueryJob(text, form=prof.form, solutions_format="json", max_rows=args.max_rows,
+                                       infer=args.infer))
             doc = json.loads(out.body)
             if "boolean" in doc:
                 print("true" if doc["boolean"] else "false")
@@ -158,29 +195,40 @@ def cmd_query(args: argparse.Namespace) -> int:
     graph = prof.form in ("CONSTRUCT", "DESCRIBE")
     job = q.QueryJob(text, form=prof.form, max_rows=args.max_rows, prefixes=PREFIXES,
                      solutions_format=fmt.name if not graph else "json",
-                     graph_format=fmt.name if graph else "turtle")
+                     graph_format=fmt.name if graph else "turtle", infer=args.infer)
     sys.stdout.buffer.write(store.run(job).body)
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """Write the whole graph with `kg.dump.write_dump`, the function behind `/dumps/...`."""
+    from kg import dump
+
     fmt = results.format_named(args.format)
-    if fmt is None or fmt.kind == "solutions":
-        _err(f"unknown RDF format {args.format!r}; use one of turtle, ntriples, nquads, trig, jsonld, rdfxml")
+    if fmt is None or fmt.name not in dump.FORMATS:
+        _err(f"unknown RDF format {args.format!r}; use one of {', '.join(dump.FORMATS)}")
         return 2
+    gz = args.gzip or bool(args.out and args.out.endswith(".gz"))
     store = OxigraphStore(Path(args.store))
+    store.generation()  # fails with a clear message when nothing is built
     t0 = time.perf_counter()
-    if fmt.kind == "dataset":
-        body = ox.serialize(store.quads(), format=results.OX_RDF[fmt.name], prefixes=PREFIXES) \
-            if fmt.name == "trig" else ox.serialize(store.quads(), format=results.OX_RDF[fmt.name])
-    else:
-        triples = (ox.Triple(qd.subject, qd.predicate, qd.object) for qd in store.quads())
-        body = results.serialize_triples(triples, fmt.name, PREFIXES)
     if args.out:
-        Path(args.out).write_bytes(body)
-        _progress(f"wrote {args.out} ({len(body)} bytes, {time.perf_counter() - t0:.2f} s)")
+        with open(args.out, "wb") as f:
+            dump.write_dump(store, dump.FORMATS[fmt.name], f, gzip=gz)
+        _progress(f"wrote {args.out} ({Path(args.out).stat().st_size} bytes, {time.perf_counter() - t0:.2f} s)")
     else:
-        sys.stdout.buffer.write(body)
+        dump.write_dump(store, dump.FORMATS[fmt.name], sys.stdout.buffer, gzip=gz)
+        sys.stdout.buffer.flush()
+    return 0
+
+
+def cmd_eval_extraction(args: argparse.Namespace) -> int:
+    """Score the automatic loader against the curated data (kg/evaluate.py says how items match)."""
+    from kg.evaluate import evaluate
+
+    kwargs = {"data_dir": Path(args.data)} if args.data else {}
+    result = evaluate(Path(args.corpus), **kwargs)
+    print(result.table())
     return 0
 
 
@@ -193,6 +241,7 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build the graph from a folder of papers and publish it")
     b.add_argument("--corpus", required=True, metavar="DIR", help="folder holding the paper text files")
     b.add_argument("--store", default=str(default_store_dir()), metavar="DIR", help=store_help)
+    b.add_argument("--data", metavar="DIR", help="curated data folder (default: the kg/data of this installation)")
     b.add_argument("--keep-going", action="store_true",
                    help="report broken files by name and publish the papers that load")
     b.set_defaults(func=cmd_build)
@@ -206,9 +255,19 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds (default 30)")
     s.add_argument("--max-rows", type=int, default=100_000, help="result rows per query (default 100000)")
     s.add_argument("--channel-timeout", type=int, default=20,
-                   help="seconds an idle or stalled client connection is kept (default 20)")
+                   help="seconds a request may take to arrive (then 408) and an idle connection is kept "
+                        "(default 20)")
+    s.add_argument("--limit", action="append", metavar="NAME=N",
+                   help="a query limit, e.g. max_depth=64 (repeatable; see docs/errors.md)")
     s.add_argument("--allow-service", action="append", metavar="URL",
                    help="a SPARQL endpoint SERVICE may call (repeatable; default none)")
+    s.add_argument("--queue-timeout", type=float, default=10.0,
+                   help="seconds a query waits for a free worker before 503 busy (default 10)")
+    s.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES",
+                   help="largest request body before 413 (default 1048576)")
+    s.add_argument("--update-token-file", metavar="FILE",
+                   help="enable SPARQL Update for requests bearing the token in FILE "
+                        "(or set $BRIKG_UPDATE_TOKEN); default: read-only")
     s.add_argument("--endpoint", metavar="URL", help="serve a remote SPARQL 1.1 endpoint instead of the store")
     s.add_argument("--log-level", default=None)
     s.set_defaults(func=cmd_serve)
@@ -224,13 +283,24 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--format", default="table",
                    help="table (default), json, xml, csv, tsv; turtle, ntriples, jsonld, rdfxml for graphs")
     q.add_argument("--max-rows", type=int, default=1_000_000)
+    q.add_argument("--infer", action="store_true",
+                   help="answer from asserted plus inferred facts (OWL 2 RL, made at build time); "
+                   "default: asserted facts only")
     q.add_argument("query", metavar="QUERY_OR_FILE")
     q.set_defaults(func=cmd_query)
+
+    x = sub.add_parser("eval-extraction",
+                       help="precision and recall of the automatic extraction against the curated data")
+    x.add_argument("--corpus", required=True, metavar="DIR", help="folder holding the paper text files")
+    x.add_argument("--data", metavar="DIR", help="curated data folder (default: the kg/data of this installation)")
+    x.set_defaults(func=cmd_eval_extraction)
 
     e = sub.add_parser("export", help="write the whole graph as one RDF file")
     e.add_argument("--store", default=str(default_store_dir()), metavar="DIR", help=store_help)
     e.add_argument("--format", required=True, help="turtle, ntriples, nquads, trig, jsonld or rdfxml")
     e.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
+    e.add_argument("--gzip", action="store_true",
+                   help="gzip the output (implied by an --out name ending in .gz); same bytes as /dumps/...gz")
     e.set_defaults(func=cmd_export)
     return p
 

@@ -11,9 +11,11 @@ import atexit
 import threading
 from pathlib import Path
 
+import pyoxigraph as ox
 from flask import Flask, current_app
 
 from kg import query as q
+from kg.errors import Forbidden
 from kg.store import OxigraphStore, SparqlEndpointStore
 from kg.workers import WorkerPool
 
@@ -29,7 +31,8 @@ class Backend:
             self.direct = OxigraphStore(store_dir)
             if config["QUERY_WORKERS"] > 0:
                 self.pool = WorkerPool(store_dir, size=config["QUERY_WORKERS"],
-                                       timeout=config["QUERY_TIMEOUT"], max_wait=config["QUEUE_TIMEOUT"])
+                                       timeout=config["QUERY_TIMEOUT"], max_wait=config["QUEUE_TIMEOUT"],
+                                       offline=not config["SERVICE_ALLOWLIST"])  # no federation: no network
         elif self.kind == "sparql":
             self.direct = SparqlEndpointStore(config["SPARQL_ENDPOINT"], timeout=config["QUERY_TIMEOUT"])
         else:
@@ -44,6 +47,26 @@ class Backend:
     def select(self, sparql: str, bindings: dict | None = None) -> list[dict]:
         with self._lookup_lock:
             return self.direct.select(sparql, bindings)
+
+    def graph_quads(self, graph: str | None, *, default: bool = False) -> list[ox.Quad] | None:
+        """The quads of one named graph, of the stored default graph (`default`), or of the
+        whole dataset (neither); None when the named graph does not exist.
+
+        Graph Store reads are plain quad scans, safe in the web process (unlike queries). The
+        existence check and the scan are retried if a publish swapped generations between them.
+        """
+        if self.kind != "oxigraph":
+            raise Forbidden("the Graph Store Protocol is served for the embedded store only")
+        for _ in range(3):
+            with self._lookup_lock:
+                gen = self.direct.generation()
+                exists = graph is None or graph in self.direct.named_graphs()
+                quads = list(self.direct.quads(graph)) if exists else None
+                if quads is not None and default:
+                    quads = [qd for qd in quads if isinstance(qd.graph_name, ox.DefaultGraph)]
+                if self.direct.generation() == gen:
+                    break
+        return quads
 
     def close(self) -> None:
         if self.pool is not None:

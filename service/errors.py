@@ -28,6 +28,9 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     e.UnsupportedMediaType: (415, "unsupported-media-type"),
     e.Unauthorized: (401, "unauthorized"),
     e.Forbidden: (403, "forbidden"),
+    e.GraphNotFound: (404, "graph-not-found"),
+    e.BadGraphRequest: (400, "bad-graph-request"),
+    e.DataSyntaxError: (400, "data-syntax"),
     e.ValidationFailed: (422, "shacl-violation"),
     e.NoGraphError: (503, "no-graph"),
     e.StoreError: (503, "store-unavailable"),
@@ -53,10 +56,11 @@ def _handler(status: int, code: str):
         extra = {}
         if isinstance(exc, e.QueryRefused):
             extra["limit"] = exc.limit
-        if isinstance(exc, e.QuerySyntaxError) and getattr(exc, "line", None):
+        if isinstance(exc, e.QuerySyntaxError | e.DataSyntaxError) and getattr(exc, "line", None):
             extra.update(line=exc.line, column=exc.column)
         if isinstance(exc, e.ValidationFailed):
             extra["violations"] = exc.violations
+            extra["report"] = exc.report_text
         if status >= 500:
             log.warning("%s: %s", code, exc)
         return problem(status, code, str(exc), **extra)

@@ -1,27 +1,35 @@
-"""The SPARQL 1.1 Protocol endpoint at `/sparql`: query by GET, POST form and POST direct.
+"""The SPARQL 1.1 Protocol endpoint: queries and (when enabled) updates at `/sparql`.
 
-Each step is its own function (read the request, check the query, negotiate, run), so each can
-be tested alone. Without a query, `/sparql` answers with its Service Description.
+Each step is its own function (read the request, check it, negotiate, run), so each can be
+tested alone. `/sparql` is a combined endpoint like Fuseki's: a query comes as `query=` (GET,
+form POST) or an `application/sparql-query` body; an update as `update=` (form POST) or an
+`application/sparql-update` body. `/update` takes updates only. Without an operation, a GET
+on `/sparql` answers with the Service Description.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, current_app, request
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, g, request, url_for
 
 from kg import guard, results
-from kg.errors import NotAcceptable, QueryRefused, QuerySyntaxError, UnsupportedMediaType
-from kg.query import QueryJob
+from kg import update as updates
+from kg.errors import Forbidden, NotAcceptable, QueryRefused, QuerySyntaxError, UnsupportedMediaType
+from kg.query import DEFAULT_GRAPH_IRI, QueryJob
 from service import conneg, engine
+from service.auth import require_update_token
 from service.description import service_description
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger("brikg.sparql")
 
 FORM = "application/x-www-form-urlencoded"
-DIRECT = "application/sparql-query"
+DIRECT_QUERY = "application/sparql-query"
+DIRECT_UPDATE = "application/sparql-update"
 SOLUTION_TYPES = [f.media_type for f in results.SOLUTION_FORMATS]
 GRAPH_TYPES = [f.media_type for f in results.GRAPH_FORMATS]
 # Extra Accept spellings clients send for the same formats.
@@ -30,45 +38,93 @@ GRAPH_ALIASES = {"application/json": "jsonld", "application/xml": "rdfxml", "tex
                  "text/plain": "ntriples", "application/x-turtle": "turtle"}
 
 
-def read_query() -> tuple[str | None, list[str], list[str]]:
-    """(query, default graph IRIs, named graph IRIs) from the request, per the protocol."""
+@dataclass
+class Operation:
+    """What one protocol request asks for, read from its method, media type and parameters."""
+
+    kind: str | None  # "query", "update", or None (no operation: the Service Description)
+    text: str | None = None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    using_graphs: list[str] = field(default_factory=list)
+    using_named_graphs: list[str] = field(default_factory=list)
+    infer: bool = False  # infer=true: asserted plus inferred triples (the reasoner's graph)
+
+
+def _body_text() -> str:
+    """The body of a direct POST; the protocol allows UTF-8 only (415 for another charset)."""
+    charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"the body must be UTF-8 (SPARQL 1.1 Protocol), not charset={charset}")
+    try:
+        return request.get_data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QuerySyntaxError(f"the body is not valid UTF-8: {exc}") from None
+
+
+def _iris(values: list[str], param: str) -> list[str]:
+    for v in values:
+        try:
+            ox.NamedNode(v)
+        except ValueError:
+            raise QuerySyntaxError(f"{param}={v!r} is not an absolute IRI") from None
+    return values
+
+
+def read_operation() -> Operation:
+    """The operation of this request, per SPARQL 1.1 Protocol §2.1 (query) and §2.2 (update)."""
+    args = request.args
     if request.method == "GET":
-        params = request.args
-        queries = params.getlist("query")
-        body_query = None
+        if "update" in args:
+            raise QueryRefused("an update must be sent with POST (as update= in a form, or as "
+                               f"{DIRECT_UPDATE}), never with GET", "method")
+        params, queries, update_texts = args, args.getlist("query"), []
     else:
         ctype = (request.mimetype or "").lower()
         if ctype == FORM:
             params = request.form
-            queries = params.getlist("query")
-            body_query = None
-            if request.args.getlist("query"):
-                raise QuerySyntaxError("the query must be sent in the body of a form POST, not in the URL")
-        elif ctype == DIRECT:
-            params = request.args
-            queries = params.getlist("query")
-            if queries:
-                raise QuerySyntaxError("a direct POST carries the query in its body, not in `query=`")
-            charset = request.mimetype_params.get("charset", "utf-8")
-            try:
-                body_query = request.get_data().decode(charset)
-            except (LookupError, UnicodeDecodeError) as exc:
-                raise QuerySyntaxError(f"the query body is not valid {charset}: {exc}") from None
-            queries = [body_query]
-        elif ctype == "application/sparql-update" or (ctype == FORM and "update" in request.form):
-            raise UnsupportedMediaType("this endpoint answers queries; updates go to /update")
+            if "query" in args or "update" in args:
+                raise QuerySyntaxError("a form POST carries the query or update in its body, not in the URL")
+            queries, update_texts = params.getlist("query"), params.getlist("update")
+        elif ctype == DIRECT_QUERY:
+            if "query" in args or "update" in args:
+                raise QuerySyntaxError(f"a {DIRECT_QUERY} POST carries the query in its body, not in `query=`")
+            params, queries, update_texts = args, [_body_text()], []
+        elif ctype == DIRECT_UPDATE:
+            if "query" in args or "update" in args:
+                raise QuerySyntaxError(f"a {DIRECT_UPDATE} POST carries the update in its body, not in the URL")
+            params, queries, update_texts = args, [], [_body_text()]
         else:
             raise UnsupportedMediaType(
-                f"a POST to /sparql must be {FORM} or {DIRECT}, not {request.mimetype or 'untyped'}"
-            )
-    if "update" in params:
-        raise QuerySyntaxError("`update` was sent to the query endpoint; updates go to /update")
-    if len(queries) > 1:
-        raise QuerySyntaxError(f"exactly one query is allowed per request; got {len(queries)}")
-    query = queries[0] if queries else None
-    defaults = params.getlist("default-graph-uri")
-    named = params.getlist("named-graph-uri")
-    return query, defaults, named
+                f"a POST to {request.path} must be {FORM}, {DIRECT_QUERY} or {DIRECT_UPDATE}, "
+                f"not {request.mimetype or 'untyped'}")
+    if queries and update_texts:
+        raise QuerySyntaxError("a request carries either a query or an update, not both")
+    if len(queries) > 1 or len(update_texts) > 1:
+        raise QuerySyntaxError(f"exactly one query or update is allowed per request; got "
+                               f"{max(len(queries), len(update_texts))}")
+
+    def dataset(name: str) -> list[str]:
+        merged = args.getlist(name) + (params.getlist(name) if params is not args else [])
+        return _iris(merged, name)
+
+    infer = _infer_param(args.getlist("infer") + (params.getlist("infer") if params is not args else []))
+    if update_texts:
+        return Operation("update", update_texts[0], using_graphs=dataset("using-graph-uri"),
+                         using_named_graphs=dataset("using-named-graph-uri"))
+    if queries:
+        return Operation("query", queries[0], default_graphs=dataset("default-graph-uri"),
+                         named_graphs=dataset("named-graph-uri"), infer=infer)
+    return Operation(None, default_graphs=dataset("default-graph-uri"), named_graphs=dataset("named-graph-uri"))
+
+
+def _infer_param(values: list[str]) -> bool:
+    """`infer=true|false` as GraphDB names it; the default is false (asserted facts only)."""
+    if not values:
+        return False
+    if len(set(v.strip().lower() for v in values)) > 1 or values[0].strip().lower() not in ("true", "false"):
+        raise QuerySyntaxError(f"infer must be true or false, not {', '.join(repr(v) for v in values)}")
+    return values[0].strip().lower() == "true"
 
 
 def _format_param() -> str | None:
@@ -115,31 +171,84 @@ def limits() -> guard.Limits:
     )
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
-def sparql() -> Response:
-    t0 = time.perf_counter()
-    query, defaults, named = read_query()
-    if query is None:
-        if request.method == "POST" and not defaults and not named:
-            raise QuerySyntaxError("the request has no query")
-        return service_description()
-    prof = guard.check(query, limits())
+def _endpoint_iri() -> str:
+    """The base IRI of queries and updates: the endpoint itself (Protocol §2.2.3 allows it)."""
+    return url_for("sparql.sparql", _external=True)
+
+
+def run_query(op: Operation) -> Response:
+    assert op.text is not None
+    prof = guard.check(op.text, limits())
+    g.sparql_log["form"] = prof.form
     if prof.updates and prof.form is None:
-        raise QueryRefused("this is an update; the query endpoint is read-only (updates go to /update)",
+        raise QueryRefused(f"this is an update; send it as update= in a form POST or as {DIRECT_UPDATE}",
                            "read-only")
     fmt_name = negotiate(prof.form)
     graph = prof.form in ("CONSTRUCT", "DESCRIBE")
     job = QueryJob(
-        query=query, form=prof.form,
+        query=op.text, form=prof.form,
         solutions_format=fmt_name if not graph else "json",
         graph_format=fmt_name if graph else "turtle",
-        union_default_graph=True, default_graphs=tuple(defaults), named_graphs=tuple(named),
-        max_rows=current_app.config["MAX_ROWS"],
+        union_default_graph=True, default_graphs=tuple(op.default_graphs), named_graphs=tuple(op.named_graphs),
+        max_rows=current_app.config["MAX_ROWS"], base_iri=_endpoint_iri(), infer=op.infer,
     )
+    g.sparql_log["infer"] = op.infer
     outcome = engine.backend().run(job)
+    g.sparql_log.update(format=outcome.format, rows=outcome.rows)
     mimetype = results.BY_NAME[outcome.format].media_type
     resp = Response(outcome.body, status=200, content_type=f"{mimetype}; charset=utf-8")
     resp.headers["Vary"] = "Accept"
-    log.info("%s %s form=%s format=%s rows=%s %.1f ms", request.method, request.path, prof.form,
-             outcome.format, outcome.rows, (time.perf_counter() - t0) * 1000)
+    return resp
+
+
+def run_update(op: Operation) -> Response:
+    """Apply an update (token required) as a new validated generation; 204 when published."""
+    assert op.text is not None
+    require_update_token()
+    backend = engine.backend()
+    if backend.kind != "oxigraph":
+        raise Forbidden("updates are applied to the embedded store only; this instance serves a remote endpoint")
+    prof = guard.check(op.text, limits())  # size, nesting, SERVICE and LOAD allow-list
+    if prof.form is not None and not prof.updates:
+        raise QuerySyntaxError(f"this is a {prof.form} query, not an update; send it as query=")
+    path = updates.apply(
+        current_app.config["STORE_DIR"], op.text, base_iri=_endpoint_iri(),
+        using=op.using_graphs, using_named=op.using_named_graphs, wait=current_app.config["QUEUE_TIMEOUT"],
+    )
+    g.sparql_log["generation"] = path.name
+    return Response(status=204)
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    g.sparql_log = {"op": "request", "t0": time.perf_counter()}
+    op = read_operation()
+    g.sparql_log["op"] = op.kind or "description"
+    if op.kind == "update":
+        return run_update(op)
+    if op.kind == "query":
+        return run_query(op)
+    if request.method == "POST":
+        raise QuerySyntaxError("the request has neither a query nor an update")
+    return service_description(update_enabled=bool(current_app.config.get("UPDATE_TOKEN")),
+                               default_graph_iri=DEFAULT_GRAPH_IRI)
+
+
+@bp.route("/update", methods=["POST"])
+def update() -> Response:
+    g.sparql_log = {"op": "update", "t0": time.perf_counter()}
+    op = read_operation()
+    if op.kind != "update":
+        raise QuerySyntaxError(f"/update takes updates (update= or {DIRECT_UPDATE}); queries go to /sparql")
+    return run_update(op)
+
+
+@bp.after_request
+def log_operation(resp: Response) -> Response:
+    """One log line per operation, errors included, with its status and time."""
+    info = g.pop("sparql_log", None)
+    if info is not None:
+        ms = (time.perf_counter() - info.pop("t0")) * 1000
+        detail = " ".join(f"{k}={v}" for k, v in info.items() if k != "op")
+        log.info("%s %s %s %d %s %.1f ms", info["op"], request.method, request.path, resp.status_code, detail, ms)
     return resp

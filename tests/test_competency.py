@@ -21,7 +21,7 @@ def test_ids_are_unique_and_metadata_complete():
     ids = [q.meta.get("id") for q in QUESTIONS]
     assert len(ids) == len(set(ids))
     for q in QUESTIONS:
-        assert REQUIRED <= set(q.meta), f"{q.path.name} lacks {REQUIRED - set(q.meta)}"
+        assert set(q.meta) >= REQUIRED, f"{q.path.name} lacks {REQUIRED - set(q.meta)}"
         assert q.expected, f"{q.path.name} has no expected answer ({q.path.with_suffix('.csv').name})"
 
 

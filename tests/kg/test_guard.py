@@ -59,4 +59,54 @@ def test_each_limit_is_named(query, limit):
 def test_ordinary_query_passes():
     prof = check("PREFIX bri: <https://w3id.org/brikg/ontology#> SELECT ?p WHERE { ?p a bri:Paper } LIMIT 3",
                  Limits())
-    assert prof.form == "SELECT" and prof.triple_patterns == 0 and prof.depth == 1
+    assert prof.form == "SELECT" and prof.triple_patterns == 1 and prof.depth == 1
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * { ?s ?p ?o # ends at a carriage return\r SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "PREFIX : <http://e/> SELECT * { ?s ?p :a\\#\n SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "PREFIX : <http://127.0.0.1:9/> SELECT * { SERVICE:x { ?s ?p ?o } }",
+    "PREFIX : <http://127.0.0.1:9/> SELECT * { SERVICE SILENT:x { ?s ?p ?o } }",
+    "PREFIX : <http://127.0.0.1:9/> SELECT * { ?s ?p trueSERVICE:x { ?s ?p ?o } }",
+    "SELECT * { ?s ?p true SERVICESILENT<http://127.0.0.1:9/>{ ?s ?p ?o } }",
+    "SELECT * { FILTER(true)SERVICE<http://127.0.0.1:9/>{ ?s ?p ?o } }",
+    "SELECT * { \\u0053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "SELECT * { SERVICE <http://[::1/> { ?s ?p ?o } }",
+    "SELECT * { SERVICE <http://127.0.0.1:99999/> { ?s ?p ?o } }",
+    "SELECT * { SERVICE",
+])
+def test_spellings_that_fool_a_naive_lexer_are_refused(query):
+    """Each of these (but the last three) makes the engine open a connection when run unguarded."""
+    with pytest.raises(QueryRefused) as exc:
+        check(query, Limits(service_allowlist=("http://allowed.example/sparql",)))
+    assert exc.value.limit == "service_allowlist"
+
+
+@pytest.mark.parametrize("query,limit", [
+    ("SELECT * {" + "{?a ?b ?c}" * 3000 + "}", "max_triple_patterns"),
+    ("SELECT * { ?s ?p (" + "1 " * 3000 + ") }", "max_triple_patterns"),
+    ("SELECT * {" + " UNION ".join(["{}"] * 3000) + "}", "max_triple_patterns"),
+    ("SELECT * { ?s ?p ?o " + "FILTER(1)" * 3000 + "}", "max_triple_patterns"),
+    ("SELECT * { ?s " + "|".join(["<http://e/p>"] * 3000) + " ?o }", "max_operators"),
+])
+def test_shapes_that_crash_the_engine_count_against_a_limit(query, limit):
+    with pytest.raises(QueryRefused) as exc:
+        check(query, Limits())
+    assert exc.value.limit == limit
+
+
+def test_values_rows_and_function_arguments_are_not_collections():
+    prof = check("SELECT * { VALUES (?a ?b) { (1 2) (3 4) } FILTER(CONCAT(?a, ?b) != '') }", Limits())
+    assert prof.triple_patterns < 10 and prof.services == []
+
+
+def test_a_prefix_named_like_the_keyword_is_still_a_prefix_declaration():
+    prof = profile("PREFIX service: <http://e/> SELECT * { ?s ?p ?o }")
+    assert prof.services == []
+
+
+def test_the_guard_stops_early_on_deep_nesting():
+    q = "SELECT * " + "{" * 40_000 + "}" * 40_000
+    with pytest.raises(QueryRefused) as exc:
+        check(q, Limits())
+    assert exc.value.limit == "max_depth" and "65 or more" in str(exc.value)

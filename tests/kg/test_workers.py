@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 
 import pytest
@@ -52,9 +53,33 @@ def test_timeout_ends_the_worker_and_a_new_one_serves(pool):
 
 def test_a_worker_that_dies_costs_one_error(pool):
     old = pool.pids()
-    os.kill(old[0], signal.SIGKILL)
-    time.sleep(0.2)
-    with pytest.raises(QueryCrashed):
-        pool.run(QueryJob("ASK {}"))
+    crash = "SELECT * " + "{" * 10_000 + "}" * 10_000  # the engine overflows its stack (guard bypassed here)
+    with pytest.raises(QueryCrashed) as exc:
+        pool.run(QueryJob(crash))
+    assert str(exc.value).startswith("query could not be evaluated")
+    for pid in old:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
     _wait_for_pid_change(pool, old)
     assert pool.run(QueryJob("ASK {}")).kind == "boolean"
+
+
+def test_an_idle_worker_killed_from_outside_costs_no_query(pool):
+    old = pool.pids()
+    os.kill(old[0], signal.SIGKILL)
+    time.sleep(0.2)
+    assert pool.run(QueryJob("ASK {}")).kind == "boolean"  # waits for the replacement instead of failing
+    assert pool.pids() != old
+
+
+def test_workers_have_no_network(pool):
+    """The second wall behind the guard: a SERVICE that reaches a worker connects nowhere."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.settimeout(0.5)
+        port = listener.getsockname()[1]
+        with pytest.raises(QueryCrashed):
+            pool.run(QueryJob(f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"))
+        with pytest.raises(socket.timeout):
+            listener.accept()[0].close()

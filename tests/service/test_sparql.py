@@ -83,9 +83,10 @@ def test_wrong_content_type_is_415(client):
     assert r.status_code == 415
 
 
-def test_update_to_the_query_endpoint_is_refused(client):
-    r = client.post("/sparql", data={"update": "INSERT DATA { <a:b> <a:c> <a:d> }"})
-    assert r.status_code == 400
+def test_update_on_a_read_only_instance_is_refused(client):
+    r = client.post("/sparql", data={"update": "INSERT DATA { <a:b> <a:c> <a:d> }"},
+                    headers={"Accept": "application/json"})
+    assert r.status_code == 403 and r.json["error"] == "forbidden"
 
 
 def test_body_too_large_is_413(built_store):

@@ -1,0 +1,180 @@
+"""Issue 7: brikg against its Python peer (rdflib-endpoint) and the floor (direct pyoxigraph calls).
+
+The same data, in the same run, through three targets, at the real graph's size and at a
+synthetic multiple of it:
+
+- `brikg`: `brikg serve` (waitress, Flask, the default 2 isolated query workers) in a subprocess;
+- `rdflib-endpoint`: its own `serve` command on an N-Quads export of the same store;
+- `direct`: 8 threads calling `pyoxigraph.Store.query` on the same on-disk store and
+  serializing to SPARQL JSON (no HTTP, no checks): the cost brikg cannot go below.
+
+Each target gets the same bounded load (8 keep-alive loopback clients, a request count and a
+time cap per shape), split in rounds whose target order rotates so drift on the shared machine
+falls on everyone. Prints Markdown tables; `--json` keeps every number.
+
+    python bench/bench_endpoint.py --scales real,100 --requests 400 --time-cap 30 --json /tmp/endpoint.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import common  # noqa: E402
+from bench.loadgen import RunStats, run_direct, run_http  # noqa: E402
+
+SHAPES = ("lookup", "join", "aggregate", "text")
+
+
+def prepare(scale: str, work: Path, corpus: Path, real_triples: int, validate: bool) -> tuple[Path, int]:
+    store_dir = work / f"store-{scale}"
+    if scale == "real":
+        common.build_real(store_dir, corpus)
+    else:
+        common.build_synthetic(store_dir, float(scale), real_triples, validate)
+    return store_dir, common.count_triples(str(common.current_generation(store_dir)))
+
+
+def run_scale(scale: str, store_dir: Path, work: Path, args) -> dict:
+    gen = str(common.current_generation(store_dir))
+    shapes = common.shapes(gen)
+    nq = common.export_nquads(store_dir, work / f"{scale}.nq")
+    common.log(f"[{scale}] starting servers")
+    import pyoxigraph as ox
+
+    direct_store = ox.Store.read_only(gen)
+    targets = ["brikg", "rdflib-endpoint", "direct"]
+    results: dict[tuple[str, str], RunStats] = {}
+    servers: dict[str, common.Server] = {}
+    try:
+        servers["brikg"] = common.start_brikg(store_dir, work, workers=args.workers, threads=args.threads)
+        servers["rdflib-endpoint"] = common.start_rdflib_endpoint(nq, work, ready_timeout=args.ready_timeout)
+        common.log(f"[{scale}] ready: " + ", ".join(f"{n} {s.ready_s:.1f} s" for n, s in servers.items()))
+        for shape in args.shapes:
+            queries = shapes[shape]
+            for t in targets:  # warm-up: every distinct query once per target
+                for q in queries[: min(len(queries), 3)]:
+                    _one(t, servers, gen, shape, [q], 1, 1, 60, direct_store)
+            per_round = max(1, args.requests // args.rounds)
+            for r in range(args.rounds):
+                order = targets[r % len(targets):] + targets[: r % len(targets)]
+                for t in order:
+                    cpu0 = servers[t].cpu_s() if t in servers else None
+                    st = _one(t, servers, gen, shape, queries, args.clients, per_round, args.time_cap / args.rounds,
+                              direct_store)
+                    if cpu0 is not None:
+                        st.server_cpu_s = servers[t].cpu_s() - cpu0
+                    results.setdefault((t, shape), RunStats(t, shape)).merge(st)
+                    common.log(f"[{scale}] {shape:9} round {r + 1} {t:16} {st.ok:5} ok {st.errors} err "
+                               f"{st.rps:8.1f} req/s p50 {st.pct(50):8.2f} ms p99 {st.pct(99):8.2f} ms")
+        rss = {name: round(s.rss_mb(), 1) for name, s in servers.items()}
+        ready = {name: round(s.ready_s, 2) for name, s in servers.items()}
+    finally:
+        for s in servers.values():
+            s.stop()
+    return {"scale": scale, "rows": [st.row() for st in results.values()], "server_rss_mb": rss, "ready_s": ready}
+
+
+def _one(t: str, servers, gen: str, shape: str, queries: list[str], clients: int, n: int, cap: float,
+         store) -> RunStats:
+    if t == "direct":
+        return run_direct(t, gen, shape, queries, clients=clients, max_requests=n, time_cap=cap, store=store)
+    return run_http(t, servers[t].url, shape, queries, clients=clients, max_requests=n, time_cap=cap)
+
+
+def tables(report: dict) -> str:
+    out = []
+    for sc in report["scales"]:
+        rows = {(r["target"], r["shape"]): r for r in sc["rows"]}
+        out.append(f"\n#### {sc['label']} ({sc['triples']:,} triples)\n")
+        out.append("| shape | target | requests | errors | req/s | p50 ms | p99 ms | server CPU s | rows |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
+        for shape in report["shapes"]:
+            for t in ("brikg", "rdflib-endpoint", "direct"):
+                r = rows.get((t, shape))
+                if r:
+                    rowsn = ",".join(str(v) for v in r["rows"].values())
+                    cpu = "" if r["server_cpu_s"] is None else r["server_cpu_s"]
+                    out.append(f"| {shape} | {t} | {r['ok']} | {r['errors']} | {r['rps']:,} | {r['p50_ms']} | "
+                               f"{r['p99_ms']} | {cpu} | {rowsn} |")
+        out.append("\n| shape | brikg cost / direct cost (target ≤ 1.3) | brikg / rdflib-endpoint throughput "
+                   "(target ≥ 10) | answers agree |")
+        out.append("|---|---|---|---|")
+        for shape in report["shapes"]:
+            b, p, d = (rows.get((t, shape)) for t in ("brikg", "rdflib-endpoint", "direct"))
+            if not (b and p and d):
+                continue
+            cost = d["rps"] / b["rps"] if b["rps"] else float("inf")
+            thr = b["rps"] / p["rps"] if p["rps"] else float("inf")
+            agree = "yes" if b["rows"] == p["rows"] == d["rows"] else f"no {b['rows']} {p['rows']} {d['rows']}"
+            out.append(f"| {shape} | {cost:.2f}× {'✓' if cost <= 1.3 else '✗'} | {thr:.1f}× "
+                       f"{'✓' if thr >= 10 else '✗'} | {agree} |")
+        out.append(f"\nServer RSS at the end (MB): {sc['server_rss_mb']}; time to ready (s): {sc['ready_s']}")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scales", default="real,100", help="comma list: real and/or multiples (default real,100)")
+    ap.add_argument("--shapes", default=",".join(SHAPES))
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--requests", type=int, default=400, help="requests per target per shape (default 400)")
+    ap.add_argument("--time-cap", type=float, default=30.0, help="seconds per target per shape (default 30)")
+    ap.add_argument("--rounds", type=int, default=2, help="rounds per shape, target order rotating (default 2)")
+    ap.add_argument("--workers", type=int, default=2, help="brikg query workers (default 2, as `brikg serve`)")
+    ap.add_argument("--threads", type=int, default=8, help="brikg HTTP threads (default 8, as `brikg serve`)")
+    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "papers"))
+    ap.add_argument("--real-store", help="serve this already built store as the real graph instead of building one")
+    ap.add_argument("--no-validate", action="store_true", help="skip the SHACL gate for the synthetic store")
+    ap.add_argument("--ready-timeout", type=float, default=1200, help="seconds the peer may take to load")
+    ap.add_argument("--workdir", help="keep stores and logs here (default: a temporary folder, removed)")
+    ap.add_argument("--json", help="write every number to this file")
+    args = ap.parse_args(argv)
+    args.shapes = [s for s in args.shapes.split(",") if s]
+    work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="brikg-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    report = {"bench": "endpoint", "machine": common.machine(), "argv": sys.argv, "shapes": args.shapes,
+              "clients": args.clients, "requests": args.requests, "time_cap": args.time_cap, "scales": []}
+    try:
+        t0 = time.perf_counter()
+        if args.real_store:  # a graph built before (when the corpus does not build right now)
+            real_store = Path(args.real_store)
+            real_triples = common.count_triples(str(common.current_generation(real_store)))
+        else:
+            real_store, real_triples = prepare("real", work, Path(args.corpus), 0, True)
+        for scale in args.scales.split(","):
+            store_dir, triples = (real_store, real_triples) if scale == "real" else \
+                prepare(scale, work, Path(args.corpus), real_triples, not args.no_validate)
+            common.log(f"[{scale}] store ready: {triples} triples")
+            try:
+                res = run_scale(scale, store_dir, work, args)
+            except RuntimeError as exc:  # a server that did not start: keep the other scales' numbers
+                common.log(f"[{scale}] skipped: {exc}")
+                report.setdefault("skipped", {})[scale] = str(exc)
+                continue
+            res["triples"] = triples
+            res["label"] = "real graph" if scale == "real" else f"synthetic {scale}× (bench/gen_synthetic.py, seed 42)"
+            report["scales"].append(res)
+        report["seconds"] = round(time.perf_counter() - t0, 1)
+    finally:
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    print(tables(report))
+    for scale, why in report.get("skipped", {}).items():
+        print(f"\nScale {scale} skipped: {why}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The HTTP server: waitress, with a bounded answer for clients that never finish a request.
+
+waitress reads a whole request (headers and body) before the app sees it, so a slow client holds
+no thread. But a request that never completes (a body that never arrives, a Content-Length larger
+than what is sent, a chunked body without its last chunk, headers that never end) is only dropped,
+silently, when the channel has been idle for `channel_timeout`, and a client that trickles a byte
+now and then is never dropped. Here such a request is answered `408 Request Timeout` and closed
+once it has been arriving for `channel_timeout` seconds, stalled or trickling. CONNECT and TRACE
+are answered `405` before the app (Flask would answer CONNECT's authority-form target with 404).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import waitress
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.server import BaseWSGIServer, MultiSocketServer
+from waitress.utilities import Error
+
+REFUSED_METHODS = ("CONNECT", "TRACE", "TRACK")
+
+
+class RequestTimeout(Error):
+    code = 408
+    reason = "Request Timeout"
+
+
+class _TimedParser(HTTPRequestParser):
+    """A request parser that remembers when the first byte of its request arrived."""
+
+    def __init__(self, adj: Any) -> None:
+        super().__init__(adj)
+        self.started = time.monotonic()
+
+
+class _DeadlineChannel(HTTPChannel):
+    """A channel that answers a request still incomplete after `channel_timeout` with 408.
+
+    `readable()` runs in the server's event loop at least once a second (the loop's poll
+    timeout), the same thread that feeds the parser, so the check needs no extra timer.
+    """
+
+    parser_class = _TimedParser
+
+    def readable(self) -> bool:
+        request = self.request
+        if (request is not None and not self.requests and not self.will_close and not self.close_when_flushed
+                and time.monotonic() - request.started > self.adj.channel_timeout):
+            self._answer_timeout(request)
+            return False
+        return super().readable()
+
+    def _answer_timeout(self, request: HTTPRequestParser) -> None:
+        with self.requests_lock:
+            if self.request is not request or self.requests:
+                return
+            request.error = RequestTimeout(
+                f"the request did not arrive completely within {self.adj.channel_timeout} s")
+            request.completed = True
+            self.requests.append(request)
+            self.request = None
+        self.server.add_task(self)  # an ErrorTask: writes the 408 and closes the connection
+
+
+def refuse_methods(app: Callable) -> Callable:
+    """WSGI middleware: CONNECT and TRACE get 405 (never a 5xx, never the app)."""
+
+    def wrapped(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "")
+        if method.upper() in REFUSED_METHODS:
+            body = f"405 method-not-allowed: {method} is not served here\n".encode()
+            start_response("405 Method Not Allowed", [
+                ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+                ("Allow", "GET, HEAD, POST, OPTIONS"),
+            ])
+            return [body]
+        return app(environ, start_response)
+
+    return wrapped
+
+
+def create_server(app: Callable, **settings: Any) -> BaseWSGIServer | MultiSocketServer:
+    """A waitress server for `app` whose channels answer incomplete requests with 408.
+
+    `cleanup_interval` (how often idle keep-alive connections are swept) defaults to a fraction
+    of `channel_timeout` rather than waitress's fixed 30 s, so the documented timeout holds.
+    """
+    timeout = int(settings.get("channel_timeout", 120))
+    settings.setdefault("cleanup_interval", max(1, min(30, timeout // 4)))
+    server = waitress.create_server(refuse_methods(app), **settings)
+    listeners = [server] if isinstance(server, BaseWSGIServer) else \
+        [d for d in server.map.values() if isinstance(d, BaseWSGIServer)]
+    for listener in listeners:
+        listener.channel_class = _DeadlineChannel
+        listener.maintenance = functools.partial(_sweep_idle, listener)
+    return server
+
+
+def _sweep_idle(listener: BaseWSGIServer, now: float) -> None:
+    """waitress's sweep, minus the channels holding a partial request: those get their 408."""
+    cutoff = now - listener.adj.channel_timeout
+    for channel in list(listener.active_channels.values()):
+        if not channel.requests and channel.request is None and channel.last_activity < cutoff:
+            channel.will_close = True
+
+
+def serve(app: Callable, **settings: Any) -> None:
+    """Like `waitress.serve`, with the deadline and method checks above."""
+    server = create_server(app, **settings)
+    try:
+        server.run()
+    except (KeyboardInterrupt, SystemExit):
+        server.close()
