@@ -100,8 +100,10 @@ def _drive(run: RunStats, queries: list[str], clients: int, max_requests: int, t
                     ok += 1
                     key = f"q{i % len(queries)}"
                     if key not in seen and len(seen) < 3:
+                        rows = _count_rows(payload)
                         with lock:
-                            seen.setdefault(key, _count_rows(payload))
+                            if len(seen) < 3:
+                                seen.setdefault(key, rows)
                 else:
                     err += 1
                     first_error = first_error or str(payload)[:300]

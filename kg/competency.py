@@ -74,12 +74,14 @@ def render_markdown(questions: list[Question], inferred: list[Question] | None =
         by_cat.setdefault(q.meta.get("category", "other"), []).append(q)
     lines.append(f"{len(questions)} questions in {len(by_cat)} categories.")
     for cat in sorted(by_cat):
-        lines += ["", f"## {cat}", "", "| id | question | 问题 | source | query | answer rows |", "|---|---|---|---|---|---|"]
+        lines += ["", f"## {cat}", "", "| id | question | 问题 | source | query | answer rows |",
+                  "|---|---|---|---|---|---|"]
         for q in by_cat[cat]:
             m = q.meta
             lines.append(
                 f"| {m.get('id', q.path.stem)} | {m.get('question', '')} | {m.get('question_zh', '')} | "
-                f"{m.get('source', '')} | [`{q.path.name}`](../queries/cq/{q.path.name}) | {max(len(q.expected) - 1, 0)} |"
+                f"{m.get('source', '')} | [`{q.path.name}`](../queries/cq/{q.path.name}) | "
+                f"{max(len(q.expected) - 1, 0)} |"
             )
     inferred = load_all(CQ_INFER_DIR) if inferred is None else inferred
     if inferred:

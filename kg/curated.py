@@ -317,7 +317,8 @@ class Loader:
         if "node" in fact:
             s = self.iri(fact["node"], where)
             if fact["node"] in self.nodes:
-                raise CurationError(f"{where}: node {fact['node']!r} is defined twice (also at {self.nodes[fact['node']]})")
+                first = self.nodes[fact["node"]]
+                raise CurationError(f"{where}: node {fact['node']!r} is defined twice (also at {first})")
             self.nodes[fact["node"]] = where
             for t in fact.get("type") if isinstance(fact.get("type"), list) else [fact.get("type")]:
                 if not t:

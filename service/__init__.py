@@ -60,9 +60,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def cors_and_headers(resp: Response) -> Response:
-        if request.method in ("GET", "HEAD", "POST", "OPTIONS") and app.config["CORS_ORIGIN"]:
+        is_write = request.path == "/update" or request.mimetype == "application/sparql-update" or (
+            request.mimetype == "application/x-www-form-urlencoded" and "update" in request.form)
+        if request.method in ("GET", "HEAD", "POST", "OPTIONS") and app.config["CORS_ORIGIN"] and not is_write:
+            # CORS for reads only: a page on another origin may query, never write
             resp.headers.setdefault("Access-Control-Allow-Origin", app.config["CORS_ORIGIN"])
-            resp.headers.setdefault("Access-Control-Allow-Headers", "Accept, Content-Type, Authorization")
+            resp.headers.setdefault("Access-Control-Allow-Headers", "Accept, Content-Type")
             resp.headers.setdefault("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers["Server"] = f"brikg/{__version__}"

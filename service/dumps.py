@@ -91,8 +91,11 @@ def stream_dump(source: dump.QuadSource, fmt: dump.DumpFormat, gzip: bool) -> It
             if item is _End:
                 break
             yield item
-        if failure:  # the status line is gone: all we can do is end the body early and log it
+        if failure:
+            # The status line is gone. Raising makes the HTTP server drop the connection without
+            # the terminating chunk, so the client sees a broken transfer, never a complete file.
             current_app.logger.error("dump %s failed: %s", fmt.name, failure[0])
+            raise StoreError(f"the {fmt.name} dump failed while streaming: {failure[0]}") from failure[0]
     finally:
         stop.set()
 

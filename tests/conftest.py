@@ -42,12 +42,11 @@ def corpus_copy(tmp_path, corpus) -> Path:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory, corpus):
-    """A server on its own freshly built store (module-scoped: starting one takes a second)."""
-    from kg.build import build
-
+def live_server(tmp_path_factory, built_store):
+    """A server on its own copy of the built store (module-scoped: starting one takes a second);
+    tests may build over it, which must not disturb the other modules."""
     store = tmp_path_factory.mktemp("live") / "store"
-    build(corpus, store, progress=lambda _: None)
+    shutil.copytree(built_store, store, symlinks=True)
     server = LiveServer(store)
     server.store = store
     yield server

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import urllib.parse
 
 import pyoxigraph as ox
@@ -61,12 +62,10 @@ def current(store) -> str:
 
 
 @pytest.fixture(scope="module")
-def writable(tmp_path_factory, corpus):
-    """A server that takes writes with TOKEN, on its own freshly built store."""
-    from kg.build import build
-
+def writable(tmp_path_factory, built_store):
+    """A server that takes writes with TOKEN, on its own copy of the built store."""
     root = tmp_path_factory.mktemp("gsp")
-    build(corpus, root / "store", progress=lambda _: None)
+    shutil.copytree(built_store, root / "store", symlinks=True)
     (root / "token").write_text(TOKEN)
     server = LiveServer(root / "store", "--update-token-file", str(root / "token"), "--max-body", str(MAX_BODY))
     server.store = root / "store"

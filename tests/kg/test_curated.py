@@ -59,17 +59,30 @@ def test_curation_mistakes_are_named(data, tmp_path, corpus, body, message):
     assert message in str(exc.value)
 
 
-def test_broken_fact_fails_the_build_and_the_server_keeps_the_previous_graph(live_server, data, corpus):
+@pytest.mark.parametrize("body,expected", [
+    # the loader refuses it: the quote is not in the paper
+    ('  - about: org/anso\n    section: "1.1"\n    quote: a quote that is nowhere\n',
+     ["zz-test.yaml:3", "a quote that is nowhere"]),
+    # the loader accepts it, the SHACL gate refuses it: a share above 100 percent
+    ('  - node: stat/zz-share\n    type: Share\n    section: "1.1"\n    quote: 目前已有 67 家机构会员\n'
+     '    set: {value: 670, unit: percent, measures: indicator/member-organizations}\n',
+     ["The graph does not conform: 1 violation(s)", "brish:ShareShape (Share)",
+      "brid:stat/zz-share  [from ", "zz-test.yaml:3]",
+      "[Violation] bri:value: A share is a percentage between 0 and 100. (value: '670')"]),
+], ids=["curation-error", "shacl-violation"])
+def test_broken_fact_fails_the_build_and_the_server_keeps_the_previous_graph(live_server, data, corpus, body,
+                                                                             expected):
     import urllib.parse
     import urllib.request
 
-    _write_fact(data, '  - about: org/anso\n    section: "1.1"\n    quote: a quote that is nowhere\n')
+    _write_fact(data, body)
     ask = live_server.sparql + "?query=" + urllib.parse.quote(
         "ASK { ?s <http://www.w3.org/2004/02/skos/core#altLabel> \"ANSO\" }")
     proc = subprocess.run([sys.executable, "-m", "service.cli", "build", "--corpus", str(corpus), "--store",
                            str(live_server.store), "--data", str(data)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
-    assert "zz-test.yaml:3" in proc.stderr and "a quote that is nowhere" in proc.stderr
+    for text in expected:
+        assert text in proc.stderr, proc.stderr
     assert "nothing was published" in proc.stderr
     with urllib.request.urlopen(ask, timeout=30) as r:
         assert b"true" in r.read()

@@ -16,6 +16,7 @@ from rdflib.namespace import SH
 from kg import iris, validate
 from kg.store import current_generation
 
+
 def out_of_scope() -> set[str]:
     """The graphs the SHACL gate does not validate: the ontology, build metadata, inferred triples."""
     from kg.reason import REASONING_GRAPHS
