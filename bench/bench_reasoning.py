@@ -86,7 +86,8 @@ def run_cell(path: Path, reasoner: str, limit: float, memory_gb: float) -> dict:
         return {"error": f"over the {limit:.0f} s limit"}
     if p.returncode != 0:
         last = (p.stderr.strip().splitlines() or ["?"])[-1]
-        return {"error": "MemoryError (over the memory limit)" if "MemoryError" in p.stderr else last[:120]}
+        memory = "MemoryError" in p.stderr or "memory allocation" in p.stderr or "panicked" in p.stderr
+        return {"error": f"over the {memory_gb:g} GB memory limit" if memory else last[:120]}
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 

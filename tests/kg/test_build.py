@@ -6,8 +6,6 @@ import os
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Dataset
-from rdflib.compare import isomorphic
 
 from kg import iris
 from kg.build import build
@@ -15,14 +13,13 @@ from kg.errors import CorpusErrors, ValidationFailed
 from kg.store import OxigraphStore, current_generation
 
 
-def _content(store_dir) -> Dataset:
-    """Every named graph but the build metadata (which records the build time)."""
+def _content(store_dir) -> set[str]:
+    """Every named graph but the build metadata (which records the build time), blank nodes
+    canonicalized, as a set of N-Quads lines."""
     s = ox.Store.read_only(str(current_generation(store_dir)))
-    nq = ox.serialize((q for q in s if q.graph_name != ox.NamedNode(str(iris.BUILD_GRAPH))),
-                      format=ox.RdfFormat.N_QUADS)
-    ds = Dataset()
-    ds.parse(data=nq, format="nquads")
-    return ds
+    ds = ox.Dataset(q for q in s if q.graph_name != ox.NamedNode(str(iris.BUILD_GRAPH)))
+    ds.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)  # deterministic within one pyoxigraph version
+    return set(ox.serialize(ds, format=ox.RdfFormat.N_QUADS).decode().splitlines())
 
 
 def test_build_writes_one_named_graph_per_paper_and_the_ontology(built_store):
@@ -37,10 +34,8 @@ def test_rebuild_gives_the_same_iris_and_an_isomorphic_graph(tmp_path, corpus):
     build(corpus, a, progress=lambda _: None)
     build(corpus, b, progress=lambda _: None)
     da, db = _content(a), _content(b)
-    for g in da.graphs():
-        other = db.graph(g.identifier)
-        assert isomorphic(g, other), g.identifier
-    assert sorted(str(g.identifier) for g in da.graphs()) == sorted(str(g.identifier) for g in db.graphs())
+    assert len(da) > 10_000
+    assert da == db, sorted(da ^ db)[:10]
 
 
 def test_build_metadata_records_checksum_and_version(built_store):
