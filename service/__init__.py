@@ -60,8 +60,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def cors_and_headers(resp: Response) -> Response:
+        parsed_form = request.__dict__.get("form")  # only if a view parsed it: never read a body here
         is_write = request.path == "/update" or request.mimetype == "application/sparql-update" or (
-            request.mimetype == "application/x-www-form-urlencoded" and "update" in request.form)
+            parsed_form is not None and "update" in parsed_form)
         if request.method in ("GET", "HEAD", "POST", "OPTIONS") and app.config["CORS_ORIGIN"] and not is_write:
             # CORS for reads only: a page on another origin may query, never write
             resp.headers.setdefault("Access-Control-Allow-Origin", app.config["CORS_ORIGIN"])
