@@ -17,6 +17,7 @@ when it finds the graph inconsistent, names the clashing axioms and resources.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import os
 import subprocess
@@ -45,6 +46,7 @@ UPSTREAM_AXIOMS = ONTOLOGY_DIR / "upstream-axioms.ttl"
 EXTENSIONS = ONTOLOGY_DIR / "extensions.ttl"
 RUN = URIRef(BRID + "graph/inferred/activity")
 RULE_BASE = BRID + "graph/inferred/rule/"
+DERIVATION_BASE = BRID + "graph/inferred/derivation/"
 MAX_CHAIN_ROUNDS = 10
 #: The build's reasoner, chosen by measurement (bench/bench_reasoning.py, docs/decisions/0007-reasoning.md).
 REASONER = "reasonable"
@@ -337,8 +339,9 @@ def _ox(term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 def quads(mat: Materialization) -> list[ox.Quad]:
     """The inferred triples in `INFERRED_GRAPH`; the run and one reified derivation per triple
-    (rdf:subject/predicate/object, prov:wasGeneratedBy the rule, prov:wasDerivedFrom the
-    asserted class or property it came from) in `DERIVATION_GRAPH`."""
+    (named `…/graph/inferred/derivation/<hash of the triple>`: rdf:subject/predicate/object,
+    prov:wasGeneratedBy the rule, prov:wasDerivedFrom the asserted class or property it came
+    from) in `DERIVATION_GRAPH`."""
     g_inf, g_der = ox.NamedNode(str(INFERRED_GRAPH)), ox.NamedNode(str(DERIVATION_GRAPH))
     out = [ox.Quad(_ox(s), _ox(p), _ox(o), g_inf) for s, p, o in sorted(mat.inferred)]
     run = ox.NamedNode(str(RUN))
@@ -362,9 +365,11 @@ def quads(mat: Materialization) -> list[ox.Quad]:
         meta(node, RDF.type, ox.NamedNode(str(PROV.Activity)))
         meta(node, RDFS.label, ox.Literal(f"{rule}: {RULES[rule]}", language="en"))
         meta(node, PROV.wasInformedBy, run)
-    for i, t in enumerate(sorted(mat.derivations)):
+    for t in sorted(mat.derivations):
         rule, premise = mat.derivations[t]
-        d = ox.BlankNode(f"d{i}")
+        # a name from the triple itself (not a blank node): rebuilds give identical graphs, and
+        # comparing two builds needs no blank-node matching over tens of thousands of nodes
+        d = ox.NamedNode(DERIVATION_BASE + hashlib.sha256(" ".join(x.n3() for x in t).encode()).hexdigest()[:20])
         meta(d, RDF.subject, _ox(t[0]))
         meta(d, RDF.predicate, _ox(t[1]))
         meta(d, RDF.object, _ox(t[2]))

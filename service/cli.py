@@ -186,6 +186,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             print("-+-".join("-" * w for w in widths))
             for r in rows:
                 print(" | ".join(c[:80].ljust(w) for c, w in zip(r, widths, strict=True)))
+            sys.stdout.flush()  # the count goes to stderr: after the table, not inside it
             _progress(f"{len(rows)} row(s)")
             return 0
     fmt = results.format_named(args.format)

@@ -311,17 +311,34 @@ def neighbourhood(center: str, out_edges: list[tuple[str, str]], in_edges: list[
     """
     w, h, radius = 640, 420, 160
     cx, cy = w / 2, h / 2
-    seen: dict[str, int] = {}
-    edges = []
+    # neighbours grouped by (direction, predicate), each group sorted by label; the star takes
+    # them round-robin across groups, so a predicate with many values (sections, references)
+    # cannot push the others (authors, journal, types) out of the picture
+    groups: dict[tuple[str, str], list[str]] = {}
     for direction, items in (("out", out_edges), ("in", in_edges)):
         for pred, other in items:
             if other == center or pred == RDF_TYPE and direction == "in":
                 continue
-            if other not in seen:
-                if len(seen) >= MAX_NEIGHBOURS:
-                    continue
-                seen[other] = len(seen)
-            edges.append((direction, pred, other))
+            members = groups.setdefault((direction, pred), [])
+            if other not in members:
+                members.append(other)
+    for members in groups.values():
+        members.sort(key=lambda x: (lbl.get(x, language).lower(), x))
+    seen: dict[str, int] = {}
+    edges = []
+    queues = [(key, list(members)) for key, members in groups.items()]
+    while queues and len(seen) < MAX_NEIGHBOURS:
+        for (direction, pred), members in queues:
+            while members and len(seen) < MAX_NEIGHBOURS:
+                other = members.pop(0)
+                edges.append((direction, pred, other))
+                if other not in seen:
+                    seen[other] = len(seen)
+                    break
+        queues = [q for q in queues if q[1]]
+    # edges between the centre and neighbours already drawn, through other predicates
+    for (direction, pred), members in groups.items():
+        edges.extend((direction, pred, o) for o in members if o in seen)
     n = max(len(seen), 1)
     nodes = []
     for iri, i in seen.items():

@@ -187,7 +187,7 @@ def test_an_inconsistent_build_is_not_published(tmp_path, built_store, corpus):
     shutil.copytree(DATA_DIR, data)
     (data / "entities" / "zz-clash.yaml").write_text(
         "entities:\n  - id: org/test-clash\n    type: [Academy, foaf:Person]\n"
-        "    label: {en: Test clash, zh: 测试冲突}\n", encoding="utf-8")
+        "    label: {en: Test clash, zh: 测试冲突}\n    set: {foaf:name: {en: Test clash}}\n", encoding="utf-8")
     store = tmp_path / "store"
     shutil.copytree(built_store, store, symlinks=True)
     before = current_generation(store)

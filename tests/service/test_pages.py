@@ -218,7 +218,14 @@ def test_page_shows_labels_types_properties_and_links(server):
     assert 'href="/ontology#Paper"' in html  # the type, linked to the ontology documentation
     assert 'href="/id/person/liu-weidong"' in html
     assert "10.16418/j.issn.1000-3045.20230713003" in html
-    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and 'href="/id/person/liu-weidong"><title>' in html
+    svg = html[html.index('<svg xmlns="http://www.w3.org/2000/svg"'):html.index("</svg>")]
+    # the star takes neighbours round-robin over predicates: the 15 sections cannot crowd out
+    # the journal, the authors (first by name: Chen Fahu) or the grants
+    assert 'href="/id/journal/bulletin-of-chinese-academy-of-sciences"><title>' in svg
+    assert 'href="/id/person/chen-fahu"><title>' in svg
+    assert svg.count('href="/id/paper/liu-2023-research-science-technology-cooperation/section/') <= 2
+    assert 'href="/id/grant/anso-sba-2021-09"><title>' in svg
+    assert svg.count("<circle") == 14 + 1  # MAX_NEIGHBOURS and the centre
 
 
 def test_language_switch(server):

@@ -188,7 +188,7 @@ def run_entry(server: LiveServer, entry: Entry, *, as_written: bool) -> str:
             text = data.decode()  # the manifest's requests do not accept JSON: the error is plain text
             assert headers["content-type"].startswith("text/plain"), where
             assert text.startswith("422 shacl-violation: 1 SHACL violation(s); nothing was published"), where
-            assert "brish:PersonShape" in text and "http://xmlns.com/foaf/0.1/name: A person has a name" in text, where
+            assert "brish:PersonShape" in text and "[Violation] foaf:name: A person has a name" in text, where
             if path != PATH_PREFIX:  # nothing changed: the graph is still absent (the default graph still empty)
                 status, _, data = send(server, "GET", path, {"Accept": "application/n-triples"}, None)
                 assert (status, data) == ((200, b"") if path.endswith("?default") else (404, data)), where
