@@ -46,8 +46,7 @@ class ValidationReport:
         infos = len(self.results) - self.violations - self.warnings
         out = [f"{verdict}: {self.violations} violation(s), {self.warnings} warning(s)"
                + (f", {infos} note(s) of severity Info (listed in the Turtle and JSON reports)" if infos else "")]
-        rank = {"Violation": 0, "Warning": 1, "Info": 2}
-        for shape in sorted(by_shape, key=lambda sh: (min(rank.get(r["severity"], 3) for rs in by_shape[sh].values()
+        for shape in sorted(by_shape, key=lambda sh: (min(_RANK.get(r["severity"], 3) for rs in by_shape[sh].values()
                                                           for r in rs), sh)):
             label = next((r["shape_label"] for rs in by_shape[shape].values() for r in rs if r.get("shape_label")), "")
             out.append(f"\n{shape}" + (f" ({label})" if label else ""))
@@ -55,7 +54,7 @@ class ValidationReport:
                 rows = by_shape[shape][focus]
                 sources = sorted({s for r in rows for s in r.get("sources", [])})
                 out.append(f"  {focus}" + (f"  [from {', '.join(sources)}]" if sources else ""))
-                for r in sorted(rows, key=lambda r: (rank.get(r["severity"], 3), r["path"] or "", r["value"] or "")):
+                for r in sorted(rows, key=lambda r: (_RANK.get(r["severity"], 3), r["path"] or "", r["value"] or "")):
                     path = f" {r['path']}" if r["path"] else ""
                     value = f" (value: {r['value']})" if r["value"] else ""
                     out.append(f"    [{r['severity']}]{path}: {r['message']}{value}")
@@ -137,6 +136,21 @@ def validate_graph(data: Graph, shapes: Graph | None = None, ontology: Graph | N
         data, shacl_graph=shapes, ont_graph=ontology, inference="none", advanced=True,
         allow_warnings=True, inplace=inplace,
     )
+    results = report_rows(report, shapes, data)
+    violations = sum(1 for r in results if r["severity"] == "Violation")
+    return ValidationReport(violations == 0, report, results)
+
+
+_RANK = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+def report_rows(report: Graph, shapes: Graph, data: Graph | None = None) -> list[dict]:
+    """The results of a SHACL report as rows, in a stable order (worst first).
+
+    One function for `brikg validate`, the build and /validation, so all three say the same. With
+    `data`, each result is annotated in `report` with the curated files it came from
+    (`dcterms:source`); without, those annotations are read back (a report file of the build).
+    """
     results = []
     for r in report.subjects(RDF.type, SH.ValidationResult):
         if (None, SH.detail, r) in report:
@@ -147,9 +161,10 @@ def validate_graph(data: Graph, shapes: Graph | None = None, ontology: Graph | N
         node_shape = owner if owner is not None else source
         sev = report.value(r, SH.resultSeverity)
         focus, path, value = report.value(r, SH.focusNode), report.value(r, SH.resultPath), report.value(r, SH.value)
-        sources = origins(data, focus, path, value)
-        for src in sources:
-            report.add((r, DCTERMS.source, Literal(src)))
+        if data is not None:
+            for src in origins(data, focus, path, value):
+                report.add((r, DCTERMS.source, Literal(src)))
+        sources = sorted(str(s) for s in report.objects(r, DCTERMS.source) if isinstance(s, Literal))
         results.append({
             "shape": _short(node_shape),
             "shape_label": _label(shapes, node_shape),
@@ -163,8 +178,19 @@ def validate_graph(data: Graph, shapes: Graph | None = None, ontology: Graph | N
             "message": _message(report, r),
             "sources": [file_line(s) for s in sources],
         })
+    results.sort(key=lambda r: (_RANK.get(r["severity"], 3), r["shape"], r["focus"], r["source_shape"], r["path"],
+                                r["value"], r["message"]))
+    return results
+
+
+def read_report(path: Path, shapes: Graph | None = None) -> ValidationReport:
+    """The report file the gate wrote beside a generation (`<generation>.report.ttl`), as the same
+    `ValidationReport` that `brikg validate` prints (what /validation serves)."""
+    report = Graph().parse(path, format="turtle")
+    results = report_rows(report, shapes if shapes is not None else load_shapes())
+    conforms = report.value(None, SH.conforms)
     violations = sum(1 for r in results if r["severity"] == "Violation")
-    return ValidationReport(violations == 0, report, results)
+    return ValidationReport(bool(conforms.toPython()) if conforms is not None else violations == 0, report, results)
 
 
 _META = ("http://www.w3.org/2002/07/owl#", "http://www.w3.org/2000/01/rdf-schema#",

@@ -8,21 +8,22 @@ pages load nothing from another site. Example queries are read at request time f
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
-from rdflib import RDF, Graph, Literal
-from rdflib.namespace import DCTERMS, SH
+from rdflib import Graph
 from werkzeug.exceptions import BadRequest, NotFound
 
+from kg import validate
 from kg.paths import QUERIES_DIR
 from kg.store import current_generation
-from kg.validate import ValidationReport, file_line
+from kg.validate import ValidationReport
 from service import engine
-from service.pages import BRID, HTML, UI, compact, labels, lang, negotiate, term_view
+from service.pages import BRID, HTML, UI, labels, lang, negotiate, term_view
 
 bp = Blueprint("ui", __name__)
 
@@ -142,39 +143,16 @@ def _report_path() -> Path:
     return path
 
 
+@functools.cache
+def _shapes() -> Graph:
+    """The shapes, parsed once per process: they name the node shape and label of each result."""
+    return validate.load_shapes()
+
+
 def read_report(path: Path) -> ValidationReport:
-    """A `ValidationReport` from a report file written by the build (`<generation>.report.ttl`)."""
-    g = Graph().parse(path, format="turtle")
-    rows = []
-    for r in g.subjects(RDF.type, SH.ValidationResult):
-        sev = g.value(r, SH.resultSeverity)
-        msg = g.value(r, SH.resultMessage)
-        shape = g.value(r, SH.sourceShape)
-        rows.append({
-            "shape": _short(shape), "focus": _short(g.value(r, SH.focusNode)),
-            "path": _short(g.value(r, SH.resultPath)), "value": _short(g.value(r, SH.value)),
-            "severity": str(sev).rsplit("#", 1)[-1] if sev else "Violation",
-            "component": _short(g.value(r, SH.sourceConstraintComponent)),
-            "message": str(msg) if isinstance(msg, Literal) else "",
-            "focus_iri": str(g.value(r, SH.focusNode) or ""),
-            "sources": sorted(file_line(str(s)) for s in g.objects(r, DCTERMS.source)),  # curated file:line
-        })
-    rows.sort(key=lambda r: (r["severity"] != "Violation", r["shape"], r["focus"], r["path"]))
-    conforms = g.value(None, SH.conforms)
-    violations = sum(1 for r in rows if r["severity"] == "Violation")
-    return ValidationReport(bool(conforms.toPython()) if conforms is not None else violations == 0, g, rows)
-
-
-def _short(term) -> str:
-    if term is None:
-        return ""
-    from rdflib import BNode, URIRef
-
-    if isinstance(term, URIRef):
-        return compact(str(term))
-    if isinstance(term, BNode):
-        return "(anonymous shape)"
-    return str(term)
+    """The report the build wrote beside the served generation, read into the same rows as
+    `brikg validate` (so the JSON of /validation and of the command are the same document)."""
+    return validate.read_report(path, _shapes())
 
 
 @bp.route("/validation")

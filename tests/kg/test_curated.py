@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -76,6 +77,7 @@ def test_broken_fact_fails_the_build_and_the_server_keeps_the_previous_graph(liv
     import urllib.request
 
     _write_fact(data, body)
+    served = os.readlink(live_server.store / "current")
     ask = live_server.sparql + "?query=" + urllib.parse.quote(
         "ASK { ?s <http://www.w3.org/2004/02/skos/core#altLabel> \"ANSO\" }")
     proc = subprocess.run([sys.executable, "-m", "service.cli", "build", "--corpus", str(corpus), "--store",
@@ -84,5 +86,10 @@ def test_broken_fact_fails_the_build_and_the_server_keeps_the_previous_graph(liv
     for text in expected:
         assert text in proc.stderr, proc.stderr
     assert "nothing was published" in proc.stderr
+    assert os.readlink(live_server.store / "current") == served
     with urllib.request.urlopen(ask, timeout=30) as r:
         assert b"true" in r.read()
+    broken = live_server.sparql + "?query=" + urllib.parse.quote(
+        "ASK { <https://w3id.org/brikg/id/stat/zz-share> ?p ?o }")
+    with urllib.request.urlopen(broken, timeout=30) as r:  # the previous graph, without the broken fact
+        assert b"false" in r.read()

@@ -3,7 +3,9 @@
 Each node shape `brish:<Name>` has `fixtures/<Name>-valid.ttl` (no result from the shape) and
 `fixtures/<Name>-invalid.ttl`, whose results (property shape or node shape, result path,
 severity) must be exactly those listed in `expected.json`. A fixture is validated against its
-own shape only (with the ontology, for subclass targets), so it can stay minimal.
+own shape only (with the ontology, for subclass targets), so it can stay minimal. A test fails
+when a node shape has no fixtures, when a property shape or SPARQL constraint is broken by no
+invalid fixture, or when a valid fixture holds nothing its shape looks at.
 """
 
 from __future__ import annotations
@@ -66,6 +68,52 @@ def test_every_node_shape_has_fixtures_and_expectations(shapes):
     assert names == set(EXPECTED)
     for name in names:
         assert (FIXTURES / f"{name}-valid.ttl").is_file() and (FIXTURES / f"{name}-invalid.ttl").is_file(), name
+
+
+#: What a node shape may say besides its constraints (after `load_shapes`, which moves sh:property).
+_NOT_CONSTRAINTS = {RDF.type, RDFS.label, RDFS.comment, SH.property, SH.severity, SH.message, SH.deactivated,
+                    SH.name, SH.description, *validate._TARGETS}
+
+
+def test_every_rule_is_broken_by_an_invalid_fixture(shapes):
+    """Each property shape, and each node shape with constraints of its own (SPARQL, sh:or...), is the
+    source of at least one expected result: a rule no fixture breaks is a rule nobody saw work."""
+    exercised = {source for rows in EXPECTED.values() for source, _, _ in rows}
+    rules = set(shapes.subjects(RDF.type, SH.PropertyShape)) | set(shapes.subjects(RDFS.isDefinedBy, None))
+    rules |= {s for s in shapes.subjects(RDF.type, SH.NodeShape)
+              if set(shapes.predicates(s)) - _NOT_CONSTRAINTS}
+    assert sorted(validate._short(r) for r in rules if validate._short(r) not in exercised) == []
+
+
+_UNCONDITIONAL = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
+
+
+def _signature(g: Graph, node) -> set:
+    return set(g.predicates(node, None)) | {("a", t) for t in g.objects(node, RDF.type)}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_valid_fixture_has_something_to_check(shapes, ontology, name):
+    """A valid fixture that no rule looks at would pass vacuously. With class, subject, object or
+    node targets it must hold a focus node; a SPARQL target selects only the faulty nodes, so the
+    valid fixture must at least describe a resource of the kind the invalid fixture breaks."""
+    node, shape = URIRef(BRISH + name), one_shape(shapes, name)
+    valid = Graph().parse(FIXTURES / f"{name}-valid.ttl", format="turtle")
+    if any((node, t, None) in shape for t in _UNCONDITIONAL):
+        focus = {n for n in shape.objects(node, SH.targetNode) if (n, None, None) in valid or (None, None, n) in valid}
+        for c in shape.objects(node, SH.targetClass):
+            for sub in ontology.transitive_subjects(RDFS.subClassOf, c):
+                focus |= set(valid.subjects(RDF.type, sub))
+        for p in shape.objects(node, SH.targetSubjectsOf):
+            focus |= set(valid.subjects(p, None))
+        for p in shape.objects(node, SH.targetObjectsOf):
+            focus |= set(valid.objects(None, p))
+        assert focus, f"{name}-valid.ttl has no focus node of {name}"
+    else:
+        invalid = Graph().parse(FIXTURES / f"{name}-invalid.ttl", format="turtle")
+        broken = {URIRef(r["focus_iri"]) for r in validate.validate_graph(invalid, shape, ontology).results}
+        kinds = set().union(*(_signature(invalid, f) for f in broken))
+        assert any(_signature(valid, s) & kinds for s in set(valid.subjects())), name
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
