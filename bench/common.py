@@ -201,4 +201,12 @@ def machine() -> dict:
 
 
 def count_triples(store_path: str) -> int:
-    return len(ox.Store.read_only(store_path))
+    """Asserted quads of a generation: the reasoner's graphs (inferred triples and their
+    derivation records, which the synthetic generator does not write) are not counted, so
+    "100×" means 100 times the data the papers gave."""
+    from kg.reason import REASONING_GRAPHS
+
+    st = ox.Store.read_only(store_path)
+    hidden = sum(1 for g in st.named_graphs() if g.value in REASONING_GRAPHS
+                 for _ in st.quads_for_pattern(None, None, None, g))
+    return len(st) - hidden

@@ -163,14 +163,16 @@ def run_http(target: str, url: str, shape: str, queries: list[str], *, clients: 
 
 
 def run_direct(target: str, store_path: str, shape: str, queries: list[str], *, clients: int = 8,
-               max_requests: int = 400, time_cap: float = 30.0, store: ox.Store | None = None) -> RunStats:
+               max_requests: int = 400, time_cap: float = 30.0, store: ox.Store | None = None,
+               union: bool = True) -> RunStats:
     """The floor: `clients` threads calling `Store.query` on the same on-disk store and
-    serializing to SPARQL JSON with pyoxigraph's own serializer (no HTTP, no checks)."""
+    serializing to SPARQL JSON with pyoxigraph's own serializer (no HTTP, no checks).
+    `union=False` queries the store's own default graph (for the query view, kg/view.py)."""
     st = store if store is not None else ox.Store.read_only(store_path)
 
     def call(state: dict, q: str):
         try:
-            res = st.query(q, use_default_graph_as_union=True)
+            res = st.query(q, use_default_graph_as_union=union)
             return True, res.serialize(format=ox.QueryResultsFormat.JSON)
         except (SyntaxError, OSError, ValueError) as exc:
             return False, f"{type(exc).__name__}: {exc}"

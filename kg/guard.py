@@ -68,6 +68,9 @@ class QueryProfile:
     loads: list[str] = field(default_factory=list)
     updates: bool = False
     form: str | None = None  # SELECT, ASK, CONSTRUCT or DESCRIBE: the first one in the text
+    #: GRAPH, FROM or FROM NAMED occur: the query reaches named graphs or sets its own dataset
+    #: (such a query cannot be answered from the store's query view, see kg/view.py)
+    names_graphs: bool = False
 
 
 _UPDATE_WORDS = {"insert", "delete", "load", "clear", "drop", "create", "add", "move", "copy", "with"}
@@ -228,6 +231,8 @@ def _profile(query: str, limits: Limits) -> QueryProfile:
                 values_pending = True
             elif low in ("select", "ask", "construct", "describe") and prof.form is None:
                 prof.form = low.upper()
+            elif low in ("graph", "from", "named"):
+                prof.names_graphs = True
             if low in _UPDATE_WORDS and brace_depth == 0:
                 prof.updates = True
             previous_kind, previous_low = kind, low

@@ -32,6 +32,9 @@ class QueryJob:
     base_iri: str | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
     infer: bool = False  # True: the union default graph also holds the reasoner's inferred triples
+    #: False only when the query is known not to use GRAPH, FROM or FROM NAMED (the guard says
+    #: so): then it may be answered from the query view, whose default graph is the union
+    names_graphs: bool = True
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,22 @@ def _dataset_kwargs(job: QueryJob, store: ox.Store | None = None) -> dict:
     return kwargs
 
 
-def run(store: ox.Store, job: QueryJob) -> QueryOutcome:
-    """Evaluate `job` on `store`; raise `QuerySyntaxError` or `ResultTooLarge`."""
+def uses_view(job: QueryJob) -> bool:
+    """Whether the query view (kg/view.py) answers `job` exactly as the store would: a query
+    on the union default graph that neither names graphs nor brings a protocol dataset."""
+    return job.union_default_graph and not (job.names_graphs or job.default_graphs or job.named_graphs)
+
+
+def run(store: ox.Store, job: QueryJob, view: ox.Store | None = None) -> QueryOutcome:
+    """Evaluate `job` on `store` (or on its query `view` when that gives the same answer);
+    raise `QuerySyntaxError` or `ResultTooLarge`."""
+    from kg.view import view_dataset
+
     try:
-        answer = store.query(job.query, base_iri=job.base_iri, **_dataset_kwargs(job, store))
+        if view is not None and uses_view(job):
+            answer = view.query(job.query, base_iri=job.base_iri, **view_dataset(job.infer))
+        else:
+            answer = store.query(job.query, base_iri=job.base_iri, **_dataset_kwargs(job, store))
     except SyntaxError as exc:
         raise syntax_error(exc, job.query) from None
     if isinstance(answer, ox.QueryBoolean):

@@ -5,6 +5,7 @@ Layout of a store directory (default `./brikg-store`, or `$BRIKG_STORE`):
     current -> generations/<id>     symlink to the graph being served
     generations/<id>/               one pyoxigraph (RocksDB) store per successful build
     generations/<id>.report.ttl     the SHACL report of that graph
+    views/<id>/                     that graph's query view (kg/view.py): the union, written once
 
 A build fills a new generation, validates it and only then swaps `current` with an atomic
 rename, so a failed build leaves the last good graph serving. Readers resolve `current` on
@@ -27,6 +28,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from kg import query as q
+from kg import view as views
 from kg.errors import NoGraphError, QuerySyntaxError, StoreError
 
 ENV_VAR = "BRIKG_STORE"
@@ -71,6 +73,7 @@ class OxigraphStore:
         self.store_dir = Path(store_dir)
         self._path: Path | None = None
         self._store: ox.Store | None = None
+        self._view: ox.Store | None = None
 
     def _open(self) -> ox.Store:
         path = current_generation(self.store_dir)
@@ -79,6 +82,7 @@ class OxigraphStore:
                 self._store = ox.Store.read_only(str(path))
             except OSError as exc:
                 raise StoreError(f"cannot open the store at {path}: {exc}") from None
+            self._view = views.open_view(path)
             self._path = path
         return self._store
 
@@ -86,7 +90,8 @@ class OxigraphStore:
         return current_generation(self.store_dir).name
 
     def run(self, job: q.QueryJob) -> q.QueryOutcome:
-        return q.run(self._open(), job)
+        store = self._open()
+        return q.run(store, job, self._view)
 
     def select(self, sparql: str, bindings: dict | None = None) -> list[dict]:
         subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
@@ -106,6 +111,7 @@ class OxigraphStore:
 
     def close(self) -> None:
         self._store = None
+        self._view = None
         self._path = None
 
 
@@ -240,9 +246,11 @@ def publish(
             check(store, path)
             if not from_current:  # compacting a checkpoint's hard-linked files is not worth it
                 store.optimize()
+            views.write_view(store, views.view_dir(path))
             del store
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
+            shutil.rmtree(views.view_dir(path), ignore_errors=True)
             for extra in gens.glob(gen_id + ".*"):
                 extra.unlink(missing_ok=True)
             raise
@@ -260,3 +268,9 @@ def _prune(gens: Path, keep: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
             for extra in gens.glob(p.name + ".*"):
                 extra.unlink(missing_ok=True)
+    kept = {p.name for p in gens.iterdir() if p.is_dir()}
+    view_root = gens.parent / views.VIEWS_DIR
+    if view_root.is_dir():
+        for v in view_root.iterdir():
+            if v.name not in kept:
+                shutil.rmtree(v, ignore_errors=True)

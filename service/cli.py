@@ -171,7 +171,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             args.format = "turtle"
         else:
             out = store.run(q.QueryJob(text, form=prof.form, solutions_format="json", max_rows=args.max_rows,
-                                       infer=args.infer))
+                                       infer=args.infer, names_graphs=prof.names_graphs))
             doc = json.loads(out.body)
             if "boolean" in doc:
                 print("true" if doc["boolean"] else "false")
@@ -196,7 +196,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     graph = prof.form in ("CONSTRUCT", "DESCRIBE")
     job = q.QueryJob(text, form=prof.form, max_rows=args.max_rows, prefixes=PREFIXES,
                      solutions_format=fmt.name if not graph else "json",
-                     graph_format=fmt.name if graph else "turtle", infer=args.infer)
+                     graph_format=fmt.name if graph else "turtle", infer=args.infer,
+                     names_graphs=prof.names_graphs)
     sys.stdout.buffer.write(store.run(job).body)
     return 0
 

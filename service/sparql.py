@@ -191,6 +191,7 @@ def run_query(op: Operation) -> Response:
         graph_format=fmt_name if graph else "turtle",
         union_default_graph=True, default_graphs=tuple(op.default_graphs), named_graphs=tuple(op.named_graphs),
         max_rows=current_app.config["MAX_ROWS"], base_iri=_endpoint_iri(), infer=op.infer,
+        names_graphs=prof.names_graphs,
     )
     g.sparql_log["infer"] = op.infer
     outcome = engine.backend().run(job)

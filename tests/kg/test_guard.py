@@ -110,3 +110,16 @@ def test_the_guard_stops_early_on_deep_nesting():
     with pytest.raises(QueryRefused) as exc:
         check(q, Limits())
     assert exc.value.limit == "max_depth" and "65 or more" in str(exc.value)
+
+
+@pytest.mark.parametrize(("query", "names"), [
+    ("SELECT * { ?s ?p ?o }", False),
+    ('SELECT * { ?s ?p "GRAPH ?g" } # FROM <x:y>', False),  # in a string and a comment: nothing
+    ("SELECT * { GRAPH ?g { ?s ?p ?o } }", True),
+    ("select * { graph <x:g> { ?s ?p ?o } }", True),
+    ("SELECT * FROM <x:g> { ?s ?p ?o }", True),
+    ("SELECT * FROM NAMED <x:g> { ?s ?p ?o }", True),
+    ("PREFIX graph: <x:> SELECT * { ?s graph:p ?o }", False),  # a prefix called graph is no GRAPH
+])
+def test_profile_says_whether_the_query_names_graphs(query, names):
+    assert profile(query).names_graphs is names
