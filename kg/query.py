@@ -5,6 +5,7 @@ This is what a query worker does; it knows nothing of HTTP. Errors keep the pars
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from kg import results
 from kg.errors import QuerySyntaxError, ResultTooLarge
 
 _POSITION = re.compile(r"error at (\d+):(\d+)")
+#: Bytes one serialized answer may take (a memory guard beside the row limit): 256 MiB.
+MAX_RESULT_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,47 @@ def uses_view(job: QueryJob) -> bool:
     return job.union_default_graph and not (job.names_graphs or job.default_graphs or job.named_graphs)
 
 
+class _CappedBuffer(io.RawIOBase):
+    """A bytes sink that refuses to grow past `cap`: the serializer stops (and with it the
+    evaluation) as soon as an answer is too large."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap, self.size, self.exceeded, self._parts = cap, 0, False, []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        self.size += len(b)
+        if self.size > self.cap:
+            self.exceeded = True
+            raise OSError("result too large")
+        self._parts.append(bytes(b))
+        return len(b)
+
+    def value(self) -> bytes:
+        return b"".join(self._parts)
+
+
+def _native_json(answer: ox.QuerySolutions, job: QueryJob) -> QueryOutcome:
+    """SPARQL JSON written by pyoxigraph itself: about 4× faster than reading the rows into
+    Python first (a 3,636-row join at the 100× scale: 0.87 s against 3.4 s + 0.45 s). The row
+    limit is checked by reading the answer back natively; the byte cap stops runaway answers."""
+    sink = _CappedBuffer(MAX_RESULT_BYTES)
+    try:
+        answer.serialize(sink, format=ox.QueryResultsFormat.JSON)
+    except OSError:
+        if sink.exceeded:
+            raise ResultTooLarge(f"the result is larger than {MAX_RESULT_BYTES // 2**20} MiB (the limit); "
+                                 "add LIMIT and OFFSET") from None
+        raise
+    body = sink.value()
+    rows = sum(1 for _ in ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+    if rows > job.max_rows:
+        raise ResultTooLarge(f"the result has more than {job.max_rows} rows (the limit); add LIMIT and OFFSET")
+    return QueryOutcome("solutions", "json", body, rows)
+
+
 def run(store: ox.Store, job: QueryJob, view: ox.Store | None = None) -> QueryOutcome:
     """Evaluate `job` on `store` (or on its query `view` when that gives the same answer);
     raise `QuerySyntaxError` or `ResultTooLarge`."""
@@ -112,6 +156,8 @@ def run(store: ox.Store, job: QueryJob, view: ox.Store | None = None) -> QueryOu
     if isinstance(answer, ox.QueryBoolean):
         return QueryOutcome("boolean", job.solutions_format,
                             results.serialize_boolean(bool(answer), job.solutions_format), 1)
+    if isinstance(answer, ox.QuerySolutions) and job.solutions_format == "json":
+        return _native_json(answer, job)
     if isinstance(answer, ox.QuerySolutions):
         variables = [v.value for v in answer.variables]
         rows = list(itertools.islice(answer, job.max_rows + 1))
