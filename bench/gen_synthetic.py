@@ -16,6 +16,7 @@ Use it from Python:
     from bench.gen_synthetic import generate, write_nquads, load_store
     quads = list(generate(scale=10))           # pyoxigraph Quads, ontology graph first
     write_nquads("/tmp/kg-10x.nq", scale=10)   # N-Quads file
+    write_ntriples("/tmp/kg-10x.nt", scale=10, real_triples=26837)  # distinct triples (reasoning)
     load_store("/tmp/store-100x", scale=100)   # a brikg store (publish + optional SHACL gate)
 
 or from the shell: `python bench/gen_synthetic.py --scale 100 --out /tmp/kg-100x.nq`.
@@ -553,6 +554,33 @@ def write_nquads(path: str | Path, scale: float = 1, seed: int = 42, **kwargs) -
     quads = list(generate(scale, seed, **kwargs))
     ox.serialize(quads, output=str(path), format=ox.RdfFormat.N_QUADS)
     return len(quads)
+
+
+def write_ntriples(path: str | Path, scale: float = 1, seed: int = 42, *,
+                   real_triples: int = REAL_TRIPLES) -> int:
+    """Write distinct triples (graph names dropped), `scale × real_triples` of them, to `path` as
+    N-Triples, streaming; return how many. Stops after the paper that reaches the target.
+
+    Why: a reasoner sees triples, not quads, and `generate` counts quads (a name or a journal
+    repeated in several papers' graphs counts each time), so its 10× holds about 8× as many
+    distinct triples. Only 64-bit BLAKE2 digests of the lines are kept (about 80 bytes a
+    triple; the same in every process, unlike `hash`), so 1000× fits in memory. Same arguments,
+    same file.
+    """
+    target = int(scale * real_triples)
+    seen: set[int] = set()
+    graph = None
+    with open(path, "w", encoding="utf-8") as f:
+        for q in generate(4 * scale + 1, seed, real_triples=real_triples):  # quads ≥ distinct triples
+            if len(seen) >= target and q.graph_name != graph:
+                break
+            graph = q.graph_name
+            line = f"{q.subject} {q.predicate} {q.object} .\n"
+            h = int.from_bytes(hashlib.blake2b(line.encode(), digest_size=8).digest(), "little")
+            if h not in seen:
+                seen.add(h)
+                f.write(line)
+    return len(seen)
 
 
 def load_store(store_dir: str | Path, scale: float = 1, seed: int = 42, *, validate: bool = True,

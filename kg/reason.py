@@ -8,8 +8,12 @@ typing, no `x owl:sameAs x`, no literal typing, nothing about the RDF/OWL vocabu
 and writes it to `INFERRED_GRAPH`. How each inferred triple was derived (the OWL 2 RL rule and
 the asserted term that led to it) goes to `DERIVATION_GRAPH` as RDF reification, so queries on
 the inferred graph see only the facts. The reasoner is `reasonable` (Rust, chosen by
-measurement in bench/bench_reasoning.py); it has no property-chain rule (prp-spo2), which this
-module applies itself between reasoner rounds. `owlrl` is kept as the reference for the benchmark.
+measurement in bench/bench_reasoning.py); it has no property-chain rule (prp-spo2), and its
+functional-property rule (prp-fp) pairs every two triples of a functional property (quadratic:
+11.6 GB for 670k triples), so this module applies both itself between reasoner rounds.
+`owlrl` is kept as the reference for the benchmark. `materialize` works on an rdflib graph (the
+build, with derivation markers); `materialize_files` gives the same inferred triples from
+N-Triples files without holding the input as rdflib terms (graphs far beyond the real size).
 
 `check_consistency` runs HermiT (through owlready2) on ontology + upstream axioms + data and,
 when it finds the graph inconsistent, names the clashing axioms and resources.
@@ -65,6 +69,7 @@ RULES = {
     "prp-rng": "class membership from a property's rdfs:range",
     "prp-spo1": "property assertion through rdfs:subPropertyOf",
     "prp-spo2": "property assertion through owl:propertyChainAxiom (applied by brikg, see kg/reason.py)",
+    "prp-fp": "owl:sameAs from two values of an owl:FunctionalProperty (applied by brikg, see kg/reason.py)",
     "prp-inv": "property assertion through owl:inverseOf",
     "prp-trp": "property assertion through owl:TransitiveProperty",
     "prp-symp": "property assertion through owl:SymmetricProperty",
@@ -149,15 +154,40 @@ def apply_chains(triples: set[tuple], chains: list[tuple[URIRef, list[URIRef]]])
     return new
 
 
+def _functional(graph: Graph) -> set[URIRef]:
+    return {p for p in graph.subjects(RDF.type, OWL.FunctionalProperty) if isinstance(p, URIRef)}
+
+
+def apply_functional(triples: Iterable[tuple], functional: set) -> set[tuple]:
+    """prp-fp for resources: two resource values of a functional property of one subject are
+    `owl:sameAs`. Returns the triples not yet in `triples` (a set). Linear (grouped by subject),
+    unlike reasonable 0.4.4's own prp-fp, which joins every triple of the property with every
+    other one and filters afterwards. Two different literal values are an inconsistency, not a
+    sameAs: `clashes` names them and HermiT refuses them."""
+    values: dict = defaultdict(set)
+    seen = triples if isinstance(triples, (set, frozenset)) else set(triples)
+    for s, p, o in seen:
+        if p in functional and not isinstance(o, Literal):
+            values[(s, p)].add(o)
+    return {(a, OWL.sameAs, b) for vals in values.values() if len(vals) > 1
+            for a in vals for b in vals if a != b and (a, OWL.sameAs, b) not in seen}
+
+
+def _is_fp_declaration(t: tuple) -> bool:
+    return t[1] == RDF.type and t[2] == OWL.FunctionalProperty
+
+
 def _run_reasonable(triples: set[tuple]) -> set[tuple]:
     """reasonable parses a file in Rust far faster than it reads an rdflib graph; N-Triples
-    lines are valid Turtle, the one syntax its `load_file` knows besides N3."""
+    lines are valid Turtle, the one syntax its `load_file` knows besides N3. Functional-property
+    declarations are withheld (see `apply_functional`); they are asserted, so the difference with
+    the input is the same."""
     import reasonable
 
     with tempfile.TemporaryDirectory(prefix="brikg-reason-") as tmp:
         path = Path(tmp) / "input.ttl"
         with open(path, "w", encoding="utf-8") as f:
-            f.writelines(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples)
+            f.writelines(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples if not _is_fp_declaration((s, p, o)))
         r = reasonable.PyReasoner()
         r.load_file(str(path))
     return {tuple(_norm(x) for x in t) for t in r.reason()}
@@ -183,18 +213,23 @@ def reasoner_version(name: str) -> str:
 def materialize(graph: Graph, reasoner: str = "reasonable", *, explain: bool = True) -> Materialization:
     """The OWL 2 RL closure of `graph` minus what it asserts, without trivia.
 
-    reasonable has no property-chain rule, so chains are applied here and the reasoner is run
-    again until nothing new appears (bounded; two rounds for brikg's one chain).
+    reasonable has no property-chain rule and a quadratic functional-property rule, so both are
+    applied here, to the asserted triples first and then to each closure, and the reasoner is run
+    again until nothing new appears (bounded; one run for brikg, whose chain premises are asserted).
     """
     run = REASONERS[reasoner]
     base = {tuple(_norm(x) for x in t) for t in graph}
     chains = _chains(graph)
-    seconds, rounds, current = 0.0, 0, set(base)
+    functional = _functional(graph)
+    # chains and prp-fp on the asserted triples first: one reasoner round when their premises
+    # are asserted (brikg's are), instead of a second full run
+    current = base | apply_chains(base, chains) | apply_functional(base, functional)
+    seconds, rounds = 0.0, 0
     while True:
         rounds += 1
         t0 = time.perf_counter()
         closure = run(current)
-        extra = apply_chains(closure, chains)
+        extra = apply_chains(closure, chains) | apply_functional(closure, functional)
         seconds += time.perf_counter() - t0
         if not extra or rounds >= MAX_CHAIN_ROUNDS:
             break
@@ -204,6 +239,124 @@ def materialize(graph: Graph, reasoner: str = "reasonable", *, explain: bool = T
     if explain:
         mat.derivations = explain_derivations(base, inferred, chains)
     return mat
+
+
+@dataclass
+class FileMaterialization:
+    """What `materialize_files` did: sizes, rounds and where the time went (seconds)."""
+
+    version: str
+    asserted: int  # distinct input triples as the reasoner holds them (plus its 2 built-in ones)
+    closure: int  # the reasoner's last closure, asserted triples included
+    inferred: int  # new and not trivial (what `materialize` would return)
+    rounds: int
+    seconds: dict[str, float] = field(default_factory=dict)  # prepare, load, base, reason, scan
+    reasoner: str = "reasonable"
+
+
+_NT_TYPE = f"<{RDF.type}>"
+_NT_FP = f"<{OWL.FunctionalProperty}>"
+_NT_LIST = {f"<{OWL.propertyChainAxiom}>", f"<{RDF.first}>", f"<{RDF.rest}>"}
+
+
+def _nt_lines(path: Path) -> Iterable[str]:
+    """N-Triples lines of `path`: read as they are from `.nt`, through pyoxigraph otherwise."""
+    if path.suffix == ".nt":
+        with open(path, encoding="utf-8") as f:
+            yield from f
+    else:
+        fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
+        for t in ox.parse(path=str(path), format=fmt):
+            yield f"{t} .\n"
+
+
+def materialize_files(inputs: Iterable[Path], out: Path | None = None, *,
+                      progress=lambda _: None) -> FileMaterialization:
+    """`materialize(…, "reasonable", explain=False)` for graphs too large for rdflib sets.
+
+    The input is N-Triples files (Turtle is converted), read line by line into the file the
+    reasoner parses in Rust; no rdflib term is made for the input except reasonable's own list
+    of its base triples, reduced at once to 64-bit hashes to tell asserted from inferred
+    triples. Functional-property declarations are withheld and property chains and prp-fp are
+    applied between rounds, as in `materialize`. The inferred triples (trivia dropped) are
+    counted and, given `out`, written there as N-Triples. Memory is then reasonable 0.4.4's own:
+    `load_file` holds about 1.2 KB per input triple while it parses, and `reason()` returns the
+    whole closure as one Python list of rdflib terms (about 0.5 KB a triple); at 1000× the real
+    graph each alone is over 16 GB (docs/decisions/0007-reasoning.md). A 64-bit hash collision
+    would count one inferred triple as asserted (odds about 1e-4 at 1000×).
+    """
+    import reasonable
+
+    sec: dict[str, float] = {}
+    t0 = time.perf_counter()
+    functional: set[URIRef] = set()
+    schema_lines: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="brikg-reason-") as tmp:
+        path = Path(tmp) / "input.ttl"  # N-Triples is Turtle; load_file knows only .ttl and .n3
+        with open(path, "w", encoding="utf-8") as f:
+            for src in inputs:
+                for line in _nt_lines(Path(src)):
+                    parts = line.split(" ", 2)
+                    if len(parts) < 3 or line.startswith("#"):
+                        continue
+                    if parts[1] == _NT_TYPE and parts[2].startswith(_NT_FP):
+                        functional.add(URIRef(parts[0][1:-1]))
+                        continue
+                    if parts[1] in _NT_LIST:
+                        schema_lines.append(line)
+                    f.write(line)
+        sec["prepare"] = time.perf_counter() - t0
+        progress(f"input written ({sec['prepare']:.1f} s)")
+        t0 = time.perf_counter()
+        r = reasonable.PyReasoner()
+        r.load_file(str(path))
+    sec["load"] = time.perf_counter() - t0
+    progress(f"loaded into reasonable ({sec['load']:.1f} s)")
+    chains = _chains(Graph().parse(data="".join(schema_lines), format="nt")) if schema_lines else []
+    t0 = time.perf_counter()
+    wanted = {q for _, steps in chains for q in steps} | {p for p, _ in chains} | functional | {OWL.sameAs}
+    base_list = r.get_base_triples()
+    base = {hash(t) for t in base_list}
+    asserted = len(base_list)
+    relevant = {tuple(_norm(x) for x in t) for t in base_list if t[1] in wanted}
+    del base_list
+    extra = apply_chains(relevant, chains) | apply_functional(relevant, functional)  # as in `materialize`
+    del relevant
+    if extra:
+        r.from_graph(list(extra))
+    sec["base"] = time.perf_counter() - t0
+    progress(f"{asserted} base triples hashed, {len(extra)} added by chains and prp-fp ({sec['base']:.1f} s)")
+    rounds = 0
+    sec["reason"] = sec["scan"] = 0.0
+    while True:
+        rounds += 1
+        t0 = time.perf_counter()
+        closure = r.reason()
+        sec["reason"] += time.perf_counter() - t0
+        progress(f"round {rounds}: closure of {len(closure)} triples ({sec['reason']:.1f} s)")
+        t0 = time.perf_counter()
+        relevant = {tuple(_norm(x) for x in t) for t in closure if t[1] in wanted}
+        extra = apply_chains(relevant, chains) | apply_functional(relevant, functional)
+        del relevant
+        sec["scan"] += time.perf_counter() - t0
+        if not extra or rounds >= MAX_CHAIN_ROUNDS:
+            break
+        del closure
+        r.from_graph(list(extra))
+    t0 = time.perf_counter()
+    inferred = 0
+    with (open(out, "w", encoding="utf-8") if out else open(os.devnull, "w")) as f:
+        for t in closure:
+            if hash(t) in base:
+                continue
+            t = tuple(_norm(x) for x in t)
+            if not is_trivial(t):
+                inferred += 1
+                if out:
+                    f.write(f"{t[0].n3()} {t[1].n3()} {t[2].n3()} .\n")
+    sec["scan"] += time.perf_counter() - t0
+    return FileMaterialization(reasoner_version("reasonable"), asserted, len(closure), inferred, rounds,
+                               {k: round(v, 2) for k, v in sec.items()})
 
 
 # -- derivation markers -----------------------------------------------------------------------
@@ -220,6 +373,7 @@ class _TBox:
         self.inv: dict = defaultdict(set)
         self.trans: set = set()
         self.sym: set = set()
+        self.functional: set = set()
         for s, p, o in triples:
             if p == RDFS.subClassOf:
                 self.sub_c[s].add(o)
@@ -239,6 +393,8 @@ class _TBox:
                 self.trans.add(s)
             elif p == RDF.type and o == OWL.SymmetricProperty:
                 self.sym.add(s)
+            elif p == RDF.type and o == OWL.FunctionalProperty:
+                self.functional.add(s)
 
     @staticmethod
     def _up(start, edges: dict) -> set:
@@ -317,6 +473,8 @@ def explain_derivations(base: set[tuple], inferred: set[tuple], chains) -> dict[
                              if any(p in sp(i) for q2 in sp(q) for i in tbox.inv.get(q2, ()))), None) \
                     or (("prp-symp", p) if p in tbox.sym and p in pairs.get((o, s), ()) else None) \
                     or (("prp-spo2", p) if p in chain_of else None) \
+                    or (next((("prp-fp", q) for q in sorted(in_p.get(s, set()) & in_p.get(o, set()))
+                              if q in tbox.functional), None) if p == OWL.sameAs else None) \
                     or (("prp-trp", next(q for q in sp(p) if q in tbox.trans))
                         if any(q in tbox.trans for q in sp(p)) else None)
         out[t] = found or ("owl2rl", None)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # bench/ is not an installed package
     sys.path.insert(0, str(ROOT))
 
-from bench.gen_synthetic import REAL_TRIPLES, generate, load_store  # noqa: E402
+from bench.gen_synthetic import REAL_TRIPLES, generate, load_store, write_ntriples  # noqa: E402
 
 BRI = "https://w3id.org/brikg/ontology#"
 
@@ -34,6 +34,17 @@ def test_size_is_a_multiple_of_the_real_graph():
     assert 2 * REAL_TRIPLES <= n < 2 * REAL_TRIPLES + 1500  # stops after the paper that reaches the target
     data = sum(1 for _ in generate(2, seed=7, with_ontology=False))
     assert data >= 2 * REAL_TRIPLES
+
+
+def test_ntriples_are_distinct_triples_at_the_scale(tmp_path):
+    first, second = tmp_path / "a.nt", tmp_path / "b.nt"
+    n = write_ntriples(first, 3, seed=7, real_triples=1000)
+    assert write_ntriples(second, 3, seed=7, real_triples=1000) == n
+    assert first.read_bytes() == second.read_bytes()
+    lines = first.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(set(lines)) == n
+    assert 3000 <= n < 3000 + 1500  # stops after the paper that reaches the target
+    assert len(list(ox.parse(path=str(first), format=ox.RdfFormat.N_TRIPLES))) == n
 
 
 def test_one_named_graph_per_paper_shaped_like_the_real_ones():
