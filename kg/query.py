@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from kg import results
 from kg.errors import QuerySyntaxError, ResultTooLarge
+from kg.view import view_dataset
 
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 #: Bytes one serialized answer may take (a memory guard beside the row limit): 256 MiB.
@@ -144,8 +145,6 @@ def _native_json(answer: ox.QuerySolutions, job: QueryJob) -> QueryOutcome:
 def run(store: ox.Store, job: QueryJob, view: ox.Store | None = None) -> QueryOutcome:
     """Evaluate `job` on `store` (or on its query `view` when that gives the same answer);
     raise `QuerySyntaxError` or `ResultTooLarge`."""
-    from kg.view import view_dataset
-
     try:
         if view is not None and uses_view(job):
             answer = view.query(job.query, base_iri=job.base_iri, **view_dataset(job.infer))

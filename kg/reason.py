@@ -173,6 +173,11 @@ def apply_functional(triples: Iterable[tuple], functional: set) -> set[tuple]:
             for a in vals for b in vals if a != b and (a, OWL.sameAs, b) not in seen}
 
 
+def apply_brikg_rules(triples: set[tuple], chains, functional: set) -> set[tuple]:
+    """The two rules brikg applies itself (prp-spo2 and prp-fp): the triples they add."""
+    return apply_chains(triples, chains) | apply_functional(triples, functional)
+
+
 def _is_fp_declaration(t: tuple) -> bool:
     return t[1] == RDF.type and t[2] == OWL.FunctionalProperty
 
@@ -223,13 +228,13 @@ def materialize(graph: Graph, reasoner: str = "reasonable", *, explain: bool = T
     functional = _functional(graph)
     # chains and prp-fp on the asserted triples first: one reasoner round when their premises
     # are asserted (brikg's are), instead of a second full run
-    current = base | apply_chains(base, chains) | apply_functional(base, functional)
+    current = base | apply_brikg_rules(base, chains, functional)
     seconds, rounds = 0.0, 0
     while True:
         rounds += 1
         t0 = time.perf_counter()
         closure = run(current)
-        extra = apply_chains(closure, chains) | apply_functional(closure, functional)
+        extra = apply_brikg_rules(closure, chains, functional)
         seconds += time.perf_counter() - t0
         if not extra or rounds >= MAX_CHAIN_ROUNDS:
             break
@@ -320,7 +325,7 @@ def materialize_files(inputs: Iterable[Path], out: Path | None = None, *,
     asserted = len(base_list)
     relevant = {tuple(_norm(x) for x in t) for t in base_list if t[1] in wanted}
     del base_list
-    extra = apply_chains(relevant, chains) | apply_functional(relevant, functional)  # as in `materialize`
+    extra = apply_brikg_rules(relevant, chains, functional)  # as in `materialize`
     del relevant
     if extra:
         r.from_graph(list(extra))
@@ -336,7 +341,7 @@ def materialize_files(inputs: Iterable[Path], out: Path | None = None, *,
         progress(f"round {rounds}: closure of {len(closure)} triples ({sec['reason']:.1f} s)")
         t0 = time.perf_counter()
         relevant = {tuple(_norm(x) for x in t) for t in closure if t[1] in wanted}
-        extra = apply_chains(relevant, chains) | apply_functional(relevant, functional)
+        extra = apply_brikg_rules(relevant, chains, functional)
         del relevant
         sec["scan"] += time.perf_counter() - t0
         if not extra or rounds >= MAX_CHAIN_ROUNDS:

@@ -44,7 +44,7 @@ _FORMAT_NAMES = {"html": HTML, "text": "text/plain", "json": "application/json",
 _MEDIA_FORMAT = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/rdf+xml": "rdfxml",
                  "application/n-triples": "ntriples"}
 _TEXT_PREFIXES = {p: ns for p, ns in PREFIXES.items() if p != "brid"}  # no "\/" escapes in Turtle
-MAX_INCOMING = 500
+MAX_INCOMING = 500  # _IN's LIMIT is one more
 MAX_NEIGHBOURS = 14
 
 LABEL_PROPS = ["http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
@@ -194,7 +194,7 @@ def page_defaults() -> dict:
 # --- queries (values are bound with substitutions, never pasted) ------------------------------
 
 _OUT = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-_IN = f"SELECT ?s ?x ?p ?g WHERE {{ GRAPH ?g {{ ?x ?p ?s }} }} LIMIT {MAX_INCOMING + 1}"
+_IN = "SELECT ?s ?x ?p ?g WHERE { GRAPH ?g { ?x ?p ?s } } LIMIT 501"  # MAX_INCOMING + 1: one more says "truncated"
 _GRAPH_TRIPLES = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
 _TYPE_LINKS = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>

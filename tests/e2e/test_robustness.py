@@ -211,14 +211,12 @@ def test_an_engine_crash_is_a_422_not_a_5xx(unguarded):
     assert_alive(unguarded, bound=5.0)
 
 
-def test_the_guard_itself_is_fast_on_the_largest_hostile_queries(unguarded):
-    """With the limits lifted the guard lexes all of a 100,000-deep query; it has no recursion."""
+def test_the_guard_lexes_the_largest_hostile_queries_without_recursion(unguarded):
+    """With the limits lifted the guard lexes all of a 100,000-deep query (no RecursionError)."""
     from kg.guard import profile
 
     for name in ("expressions-100000", "groups-100000", "binds-10000"):
-        t0 = time.perf_counter()
         prof = profile(HOSTILE[name])
-        assert time.perf_counter() - t0 < 10
         assert prof.depth >= 10_000 or prof.binds == 10_000
 
 

@@ -329,3 +329,9 @@ def test_evidence_names_its_section(server):
     # evidence held by blank nodes is part of the RDF description too
     _, _, body = get(server.url + LIU_PATH + "/section/2.1.1", {"Accept": "application/n-triples"})
     assert QUOTE_211.encode() in body
+
+
+def test_the_incoming_query_fetches_one_more_than_shown():
+    from service import pages
+
+    assert pages._IN.split("LIMIT")[1].split()[0] == str(pages.MAX_INCOMING + 1)
