@@ -3,7 +3,11 @@
 The same data, in the same run, through three targets, at the real graph's size and at a
 synthetic multiple of it:
 
-- `brikg`: `brikg serve` (waitress, Flask, the default 2 isolated query workers) in a subprocess;
+- `brikg`: `brikg serve` (waitress, Flask, the default 2 isolated query workers, the default
+  answer cache) in a subprocess;
+- `brikg-nocache`: the same with `--cache-mb 0`, so every request reaches a query worker (the
+  shapes repeat a few queries, which the cache answers after the first time; this target shows
+  what a query nobody asked before costs);
 - `rdflib-endpoint`: its own `serve` command on an N-Quads export of the same store;
 - `direct`: 8 threads calling `pyoxigraph.Store.query` on the same on-disk store (its union
   default graph) and serializing to SPARQL JSON (no HTTP, no checks): the floor as the issue
@@ -37,6 +41,7 @@ from bench import common  # noqa: E402
 from bench.loadgen import RunStats, run_direct, run_http  # noqa: E402
 
 SHAPES = ("lookup", "join", "aggregate", "text")
+BRIKG = ("brikg", "brikg-nocache")
 
 
 def prepare(scale: str, work: Path, corpus: Path, real_triples: int, validate: bool) -> tuple[Path, int]:
@@ -59,12 +64,15 @@ def run_scale(scale: str, store_dir: Path, work: Path, args) -> dict:
 
     direct_store = ox.Store.read_only(gen)
     view_store = open_view(Path(gen))
-    targets = ["brikg", "rdflib-endpoint", "direct"] + (["direct-view"] if view_store is not None else [])
+    targets = ["brikg", "brikg-nocache", "rdflib-endpoint", "direct"] + (
+        ["direct-view"] if view_store is not None else [])
     stores = {"direct": direct_store, "direct-view": view_store}
     results: dict[tuple[str, str], RunStats] = {}
     servers: dict[str, common.Server] = {}
     try:
         servers["brikg"] = common.start_brikg(store_dir, work, workers=args.workers, threads=args.threads)
+        servers["brikg-nocache"] = common.start_brikg(store_dir, work, workers=args.workers, threads=args.threads,
+                                                      name="brikg-nocache", extra=("--cache-mb", "0"))
         servers["rdflib-endpoint"] = common.start_rdflib_endpoint(nq, work, ready_timeout=args.ready_timeout)
         common.log(f"[{scale}] ready: " + ", ".join(f"{n} {s.ready_s:.1f} s" for n, s in servers.items()))
         for shape in args.shapes:
@@ -108,7 +116,7 @@ def tables(report: dict) -> str:
         out.append("| shape | target | requests | errors | req/s | p50 ms | p99 ms | server CPU s | rows |")
         out.append("|---|---|---|---|---|---|---|---|---|")
         for shape in report["shapes"]:
-            for t in ("brikg", "rdflib-endpoint", "direct", "direct-view"):
+            for t in BRIKG + ("rdflib-endpoint", "direct", "direct-view"):
                 r = rows.get((t, shape))
                 if r:
                     rowsn = ",".join(str(v) for v in r["rows"].values())
@@ -116,24 +124,25 @@ def tables(report: dict) -> str:
                     rps = r["ok"] / r["wall_s"] if r["wall_s"] else 0.0
                     out.append(f"| {shape} | {t} | {r['ok']} | {r['errors']} | {rps:,.2f} | {r['p50_ms']} | "
                                f"{r['p99_ms']} | {cpu} | {rowsn} |")
-        out.append("\n| shape | brikg cost / direct cost (target ≤ 1.3) | brikg cost / direct-view cost "
-                   "| brikg / rdflib-endpoint throughput (target ≥ 10) | answers agree |")
-        out.append("|---|---|---|---|---|")
+        out.append("\n| shape | brikg | cost / direct cost (target ≤ 1.3) | cost / direct-view cost "
+                   "| throughput / rdflib-endpoint's (target ≥ 10) | answers agree |")
+        out.append("|---|---|---|---|---|---|")
         for shape in report["shapes"]:
-            b, p, d = (rows.get((t, shape)) for t in ("brikg", "rdflib-endpoint", "direct"))
-            if not (b and p and d):
-                continue
-            v = rows.get(("direct-view", shape))
-            rb, rp, rd = (x["ok"] / x["wall_s"] if x["wall_s"] else 0.0 for x in (b, p, d))
-            rv = v["ok"] / v["wall_s"] if v and v["wall_s"] else 0.0
-            cost = rd / rb if rb else float("inf")
-            vcost = f"{rv / rb:.2f}×" if v and rb else "—"
-            thr = rb / rp if rp else float("inf")
-            common_q = set(b["rows"]) & set(p["rows"]) & set(d["rows"])  # rows of the queries all three answered
-            same = all(b["rows"][q] == p["rows"][q] == d["rows"][q] for q in common_q)
-            agree = ("yes" if same else f"no {b['rows']} {p['rows']} {d['rows']}") if common_q else "—"
-            out.append(f"| {shape} | {cost:.2f}× {'✓' if cost <= 1.3 else '✗'} | {vcost} | {thr:.1f}× "
-                       f"{'✓' if thr >= 10 else '✗'} | {agree} |")
+            p, d, v = (rows.get((t, shape)) for t in ("rdflib-endpoint", "direct", "direct-view"))
+            for variant in BRIKG:
+                b = rows.get((variant, shape))
+                if not (b and p and d):
+                    continue
+                rb, rp, rd = (x["ok"] / x["wall_s"] if x["wall_s"] else 0.0 for x in (b, p, d))
+                rv = v["ok"] / v["wall_s"] if v and v["wall_s"] else 0.0
+                cost = rd / rb if rb else float("inf")
+                vcost = f"{rv / rb:.2f}×" if v and rb else "—"
+                thr = rb / rp if rp else float("inf")
+                common_q = set(b["rows"]) & set(p["rows"]) & set(d["rows"])  # queries all three answered
+                same = all(b["rows"][q] == p["rows"][q] == d["rows"][q] for q in common_q)
+                agree = ("yes" if same else f"no {b['rows']} {p['rows']} {d['rows']}") if common_q else "—"
+                out.append(f"| {shape} | {variant} | {cost:.2f}× {'✓' if cost <= 1.3 else '✗'} | {vcost} | "
+                           f"{thr:.1f}× {'✓' if thr >= 10 else '✗'} | {agree} |")
         out.append(f"\nServer RSS at the end (MB): {sc['server_rss_mb']}; time to ready (s): {sc['ready_s']}")
     return "\n".join(out)
 
@@ -155,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=8, help="brikg HTTP threads (default 8, as `brikg serve`)")
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "papers"))
     ap.add_argument("--real-store", help="serve this already built store as the real graph instead of building one")
+    ap.add_argument("--synthetic-store", action="append", default=[], metavar="SCALE=DIR",
+                    help="serve this already published store as the synthetic SCALE (e.g. 100=/tmp/store-100) "
+                         "instead of generating it again")
     ap.add_argument("--no-validate", action="store_true", help="skip the SHACL gate for the synthetic store")
     ap.add_argument("--ready-timeout", type=float, default=1200, help="seconds the peer may take to load")
     ap.add_argument("--workdir", help="keep stores and logs here (default: a temporary folder, removed)")
@@ -172,9 +184,15 @@ def main(argv: list[str] | None = None) -> int:
             real_triples = common.count_triples(str(common.current_generation(real_store)))
         else:
             real_store, real_triples = prepare("real", work, Path(args.corpus), 0, True)
+        reuse = dict(item.split("=", 1) for item in args.synthetic_store)
         for scale in args.scales.split(","):
-            store_dir, triples = (real_store, real_triples) if scale == "real" else \
-                prepare(scale, work, Path(args.corpus), real_triples, not args.no_validate)
+            if scale == "real":
+                store_dir, triples = real_store, real_triples
+            elif scale in reuse:
+                store_dir = Path(reuse[scale])
+                triples = common.count_triples(str(common.current_generation(store_dir)))
+            else:
+                store_dir, triples = prepare(scale, work, Path(args.corpus), real_triples, not args.no_validate)
             common.log(f"[{scale}] store ready: {triples} triples")
             try:
                 res = run_scale(scale, store_dir, work, args)

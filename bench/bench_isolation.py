@@ -33,7 +33,9 @@ def run_scale(scale: str, store_dir: Path, work: Path, args) -> dict:
     servers = {}
     try:
         for w, name in zip(args.workers, names, strict=True):
-            servers[name] = common.start_brikg(store_dir, work, workers=w, name=f"brikg-w{w}")
+            # the answer cache off: otherwise repeated queries never reach the workers being compared
+            servers[name] = common.start_brikg(store_dir, work, workers=w, name=f"brikg-w{w}",
+                                               extra=("--cache-mb", "0"))
         results: dict[tuple[str, str], RunStats] = {}
         for shape in args.shapes:
             queries = shapes[shape]

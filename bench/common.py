@@ -165,12 +165,14 @@ def _start(name: str, cmd: list[str], port: int, log_dir: Path, path: str = "/sp
     raise RuntimeError(f"{name} not ready after {ready_timeout} s")
 
 
-def start_brikg(store_dir: Path, log_dir: Path, workers: int = 2, threads: int = 8, name: str = "brikg") -> Server:
-    """`brikg serve` (waitress) exactly as a user starts it, plus the worker count under test."""
+def start_brikg(store_dir: Path, log_dir: Path, workers: int = 2, threads: int = 8, name: str = "brikg",
+                extra: tuple[str, ...] = ()) -> Server:
+    """`brikg serve` (waitress) exactly as a user starts it, plus the worker count under test and
+    any `extra` options (such as `--cache-mb 0`)."""
     port = free_port()
     return _start(name, [sys.executable, "-m", "service.cli", "serve", "--store", str(store_dir),
                          "--port", str(port), "--workers", str(workers), "--threads", str(threads),
-                         "--log-level", "WARNING"], port, log_dir)
+                         "--log-level", "WARNING", *extra], port, log_dir)
 
 
 def start_rdflib_endpoint(nquads: Path, log_dir: Path, ready_timeout: float = 1200) -> Server:

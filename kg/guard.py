@@ -71,8 +71,12 @@ class QueryProfile:
     #: GRAPH, FROM or FROM NAMED occur: the query reaches named graphs or sets its own dataset
     #: (such a query cannot be answered from the store's query view, see kg/view.py)
     names_graphs: bool = False
+    #: RAND, NOW, UUID, STRUUID or BNODE occur, or SERVICE: the answer may differ between two runs
+    #: on the same graph, so it is never cached or given an ETag (service/cache.py)
+    volatile: bool = False
 
 
+_VOLATILE_WORDS = {"rand", "now", "uuid", "struuid", "bnode"}
 _UPDATE_WORDS = {"insert", "delete", "load", "clear", "drop", "create", "add", "move", "copy", "with"}
 
 
@@ -233,6 +237,8 @@ def _profile(query: str, limits: Limits) -> QueryProfile:
                 prof.form = low.upper()
             elif low in ("graph", "from", "named"):
                 prof.names_graphs = True
+            elif low in _VOLATILE_WORDS:
+                prof.volatile = True
             if low in _UPDATE_WORDS and brace_depth == 0:
                 prof.updates = True
             previous_kind, previous_low = kind, low
@@ -274,6 +280,7 @@ def _profile(query: str, limits: Limits) -> QueryProfile:
     if expect == "target":
         fed.append("<unresolvable: nothing>")
     prof.variables = len(variables)
+    prof.volatile = prof.volatile or bool(prof.services)
     return prof
 
 
@@ -295,6 +302,9 @@ def profile(query: str, limits: Limits | None = None) -> QueryProfile:
         prof.services += [s for s in other.services if s not in prof.services]
         prof.loads += [s for s in other.loads if s not in prof.loads]
         prof.updates = prof.updates or other.updates
+        prof.names_graphs = prof.names_graphs or other.names_graphs
+        prof.volatile = prof.volatile or other.volatile
+        prof.form = prof.form or other.form
     return prof
 
 

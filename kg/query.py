@@ -47,6 +47,9 @@ class QueryOutcome:
     format: str
     body: bytes
     rows: int
+    #: the generation that answered (set by the embedded store; "" when unknown, e.g. a remote
+    #: endpoint): what a cached answer is keyed by, see service/cache.py
+    generation: str = ""
 
 
 def syntax_error(exc: SyntaxError, query: str) -> QuerySyntaxError:

@@ -17,6 +17,7 @@ embedded default and `SparqlEndpointStore` is any SPARQL 1.1 server (such as Vir
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import time
@@ -91,7 +92,8 @@ class OxigraphStore:
 
     def run(self, job: q.QueryJob) -> q.QueryOutcome:
         store = self._open()
-        return q.run(store, job, self._view)
+        assert self._path is not None
+        return dataclasses.replace(q.run(store, job, self._view), generation=self._path.name)
 
     def select(self, sparql: str, bindings: dict | None = None) -> list[dict]:
         subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}

@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_TIMEOUT": 30.0,  # seconds; the worker is ended when it fires
     "QUEUE_TIMEOUT": 10.0,  # seconds a request may wait for a free worker, then 503
     "MAX_ROWS": 100_000,  # result rows (or triples) per query
+    "RESULT_CACHE_BYTES": 64 * 1024 * 1024,  # answers kept per generation (service/cache.py); 0: none
+    "RESULT_CACHE_ENTRY_BYTES": 1024 * 1024,  # larger answers are not kept
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,  # request body bytes, then 413
     "MAX_QUERY_BYTES": 100_000,
     "MAX_QUERY_DEPTH": 64,

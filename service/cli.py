@@ -67,6 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = {
         "STORE_DIR": args.store, "QUERY_WORKERS": args.workers, "QUERY_TIMEOUT": args.timeout,
         "SERVICE_ALLOWLIST": args.allow_service or [], "MAX_ROWS": args.max_rows,
+        "RESULT_CACHE_BYTES": int(max(args.cache_mb, 0) * 1024 * 1024),
         "QUEUE_TIMEOUT": args.queue_timeout, "MAX_CONTENT_LENGTH": args.max_body,
     }
     for item in args.limit or []:  # --limit max_depth=100 (names as in the 400 query-refused answers)
@@ -256,6 +257,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=8, help="HTTP threads (default 8)")
     s.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds (default 30)")
     s.add_argument("--max-rows", type=int, default=100_000, help="result rows per query (default 100000)")
+    s.add_argument("--cache-mb", type=float, default=64,
+                   help="memory for answers to repeated queries, kept until the next publish (default 64; "
+                        "0 keeps none, ETags still work)")
     s.add_argument("--channel-timeout", type=int, default=20,
                    help="seconds a request may take to arrive (then 408) and an idle connection is kept "
                         "(default 20)")

@@ -18,6 +18,7 @@ from kg import query as q
 from kg.errors import Forbidden
 from kg.store import OxigraphStore, SparqlEndpointStore
 from kg.workers import WorkerPool
+from service.cache import ResultCache
 
 
 class Backend:
@@ -38,6 +39,13 @@ class Backend:
         else:
             raise ValueError(f"unknown BACKEND {self.kind!r}: use 'oxigraph' or 'sparql'")
         self._lookup_lock = threading.Lock()
+        self.cache = ResultCache(config["RESULT_CACHE_BYTES"] if self.kind == "oxigraph" else 0,
+                                 config["RESULT_CACHE_ENTRY_BYTES"])
+
+    def generation(self) -> str | None:
+        """The generation being served (what answers are cached by); None for a remote endpoint,
+        whose data may change at any time."""
+        return self.direct.generation() if self.kind == "oxigraph" else None
 
     def run(self, job: q.QueryJob) -> q.QueryOutcome:
         if self.pool is not None:

@@ -19,9 +19,10 @@ from flask import Blueprint, Response, current_app, g, request, url_for
 from kg import guard, results
 from kg import update as updates
 from kg.errors import Forbidden, NotAcceptable, QueryRefused, QuerySyntaxError, UnsupportedMediaType
-from kg.query import DEFAULT_GRAPH_IRI, QueryJob
+from kg.query import DEFAULT_GRAPH_IRI, QueryJob, QueryOutcome
 from service import conneg, engine
 from service.auth import require_update_token
+from service.cache import RequestKey, etag_for
 from service.description import service_description
 
 bp = Blueprint("sparql", __name__)
@@ -176,14 +177,38 @@ def _endpoint_iri() -> str:
     return url_for("sparql.sparql", _external=True)
 
 
-def run_query(op: Operation) -> Response:
+def _request_key(op: Operation) -> RequestKey:
+    """What, besides the generation, decides the answer to this request (service/cache.py)."""
     assert op.text is not None
+    return (op.text, request.headers.get("Accept", ""), _format_param() or "", tuple(op.default_graphs),
+            tuple(op.named_graphs), op.infer, request.host_url)
+
+
+def run_query(op: Operation) -> Response:
+    """Answer a query: from the cache when this generation already answered the same request,
+    with 304 when the client's ETag is still the answer's, else by the backend."""
+    assert op.text is not None
+    backend = engine.backend()
+    generation = backend.generation()  # None for a remote endpoint: no cache, no ETag
+    key = _request_key(op) if generation is not None else None
+    if key is not None:
+        entry = backend.cache.get(generation, key)
+        if entry is not None:
+            g.sparql_log.update(form=entry.form, infer=op.infer, cache="hit")
+            if request.method in ("GET", "HEAD") and entry.etag in request.if_none_match:
+                return _not_modified(entry.etag)
+            return _answer(entry.outcome, entry.etag, "hit")
     prof = guard.check(op.text, limits())
     g.sparql_log["form"] = prof.form
     if prof.updates and prof.form is None:
         raise QueryRefused(f"this is an update; send it as update= in a form POST or as {DIRECT_UPDATE}",
                            "read-only")
     fmt_name = negotiate(prof.form)
+    if key is not None and prof.volatile:
+        key = None  # RAND, NOW, SERVICE...: two runs may differ, so no ETag and nothing kept
+    if key is not None and request.method in ("GET", "HEAD") and etag_for(generation, key) in request.if_none_match:
+        g.sparql_log.update(infer=op.infer, cache="revalidated")
+        return _not_modified(etag_for(generation, key))
     graph = prof.form in ("CONSTRUCT", "DESCRIBE")
     job = QueryJob(
         query=op.text, form=prof.form,
@@ -194,11 +219,36 @@ def run_query(op: Operation) -> Response:
         names_graphs=prof.names_graphs,
     )
     g.sparql_log["infer"] = op.infer
-    outcome = engine.backend().run(job)
+    outcome = backend.run(job)
+    etag = None
+    if key is not None and outcome.generation:
+        etag = etag_for(outcome.generation, key)
+        if outcome.generation == generation:
+            backend.cache.put(key, outcome, prof.form)
+    state = ("miss" if etag else "skip") if backend.cache.enabled and generation is not None else None
+    if state:
+        g.sparql_log["cache"] = state
+    return _answer(outcome, etag, state)
+
+
+def _answer(outcome: QueryOutcome, etag: str | None, cache_state: str | None) -> Response:
     g.sparql_log.update(format=outcome.format, rows=outcome.rows)
     mimetype = results.BY_NAME[outcome.format].media_type
     resp = Response(outcome.body, status=200, content_type=f"{mimetype}; charset=utf-8")
     resp.headers["Vary"] = "Accept"
+    if etag is not None:  # the same request gets the same answer until the next publish: revalidate
+        resp.headers["ETag"] = f'"{etag}"'
+        resp.headers["Cache-Control"] = "no-cache"
+    else:
+        resp.headers["Cache-Control"] = "no-store"
+    if cache_state is not None:
+        resp.headers["X-Cache"] = cache_state
+    return resp
+
+
+def _not_modified(etag: str) -> Response:
+    resp = Response(status=304)
+    resp.headers.update({"ETag": f'"{etag}"', "Cache-Control": "no-cache", "Vary": "Accept"})
     return resp
 
 

@@ -150,6 +150,35 @@ def test_wrong_post_type_is_415(live_server):
     assert status == 415
 
 
+def test_a_repeated_query_comes_from_the_cache_and_revalidates(live_server):
+    """Through the query workers: the worker reports the generation the cache keys by."""
+    url = live_server.sparql + "?" + urllib.parse.urlencode(
+        {"query": PREFIXES + "SELECT (COUNT(*) AS ?cached) { ?p a bri:Paper }"})
+    accept = {"Accept": "application/sparql-results+json"}
+    first, second = http(url, headers=accept), http(url, headers=accept)
+    assert (first[0], second[0]) == (200, 200) and second[2] == first[2]
+    h1, h2 = ({k.lower(): v for k, v in r[1].items()} for r in (first, second))
+    assert (h1["x-cache"], h2["x-cache"]) == ("miss", "hit")
+    assert json.loads(second[2])["results"]["bindings"][0]["cached"]["value"] == "3"
+    status, headers, body = http(url, headers={**accept, "If-None-Match": h1["etag"]})
+    assert status == 304 and body == b"" and {k.lower(): v for k, v in headers.items()}["etag"] == h1["etag"]
+    assert "cache=hit" in live_server.log.read_text()
+
+
+def test_cache_off_from_the_command_line(built_store, tmp_path):
+    from support import LiveServer
+
+    server = LiveServer(built_store, "--cache-mb", "0")
+    try:
+        url = server.sparql + "?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+        status, headers, _ = http(url)
+        headers = {k.lower(): v for k, v in headers.items()}
+        assert status == 200 and "x-cache" not in headers and headers["etag"]
+        assert http(url, headers={"If-None-Match": headers["etag"]})[0] == 304
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("breakage", ["missing", "empty", "binary", "latin1"])
 def test_broken_corpus_fails_the_build_and_the_old_graph_still_answers(live_server, tmp_path, corpus, breakage):
     import shutil

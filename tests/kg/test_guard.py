@@ -123,3 +123,22 @@ def test_the_guard_stops_early_on_deep_nesting():
 ])
 def test_profile_says_whether_the_query_names_graphs(query, names):
     assert profile(query).names_graphs is names
+
+
+@pytest.mark.parametrize(("query", "volatile"), [
+    ("SELECT * { ?s ?p ?o }", False),
+    ("SELECT (RAND() AS ?r) {}", True),
+    ("select (now() as ?t) {}", True),
+    ("SELECT (UUID() AS ?u) (STRUUID() AS ?v) {}", True),
+    ("CONSTRUCT { ?s <x:p> ?b } WHERE { ?s ?p ?o BIND(BNODE() AS ?b) }", True),
+    ("SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", True),
+    ('SELECT * { ?s ?p "RAND() NOW()" } # UUID()', False),  # in a string and a comment: nothing
+    ("PREFIX now: <x:> SELECT ?rand { ?rand now:p ?uuid }", False),  # names, not functions
+    ("SELECT (\\u0052AND() AS ?r) {}", True),  # an escaped keyword is still the keyword
+])
+def test_profile_says_whether_two_runs_may_differ(query, volatile):
+    assert profile(query).volatile is volatile
+
+
+def test_escaped_graph_keyword_still_names_graphs():
+    assert profile("SELECT * { \\u0047RAPH ?g { ?s ?p ?o } }").names_graphs is True
