@@ -70,9 +70,11 @@ def run_scale(scale: str, store_dir: Path, work: Path, args) -> dict:
     results: dict[tuple[str, str], RunStats] = {}
     servers: dict[str, common.Server] = {}
     try:
-        servers["brikg"] = common.start_brikg(store_dir, work, workers=args.workers, threads=args.threads)
+        procs = ("--processes", str(args.processes))
+        servers["brikg"] = common.start_brikg(store_dir, work, workers=args.workers, threads=args.threads,
+                                              extra=procs)
         servers["brikg-nocache"] = common.start_brikg(store_dir, work, workers=args.workers, threads=args.threads,
-                                                      name="brikg-nocache", extra=("--cache-mb", "0"))
+                                                      name="brikg-nocache", extra=("--cache-mb", "0", *procs))
         servers["rdflib-endpoint"] = common.start_rdflib_endpoint(nq, work, ready_timeout=args.ready_timeout)
         common.log(f"[{scale}] ready: " + ", ".join(f"{n} {s.ready_s:.1f} s" for n, s in servers.items()))
         for shape in args.shapes:
@@ -162,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=2, help="rounds per shape, target order rotating (default 2)")
     ap.add_argument("--workers", type=int, default=2, help="brikg query workers (default 2, as `brikg serve`)")
     ap.add_argument("--threads", type=int, default=8, help="brikg HTTP threads (default 8, as `brikg serve`)")
+    ap.add_argument("--processes", type=int, default=1, help="brikg web processes (default 1, as `brikg serve`)")
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "papers"))
     ap.add_argument("--real-store", help="serve this already built store as the real graph instead of building one")
     ap.add_argument("--synthetic-store", action="append", default=[], metavar="SCALE=DIR",

@@ -91,19 +91,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
         except BrikgError as exc:
             _err(str(exc))
             return 1
-    app = create_app(config)
-    with app.app_context():  # start the query workers now, not on the first request
-        from service import engine
-
-        engine.backend()
-    _progress(f"brikg {__version__} serving {args.endpoint or args.store} on http://{args.host}:{args.port}/ "
-              f"(SPARQL endpoint /sparql, {args.workers} query worker(s))")
-    httpserver.serve(  # waitress, plus 408 for requests that never complete and 405 for CONNECT/TRACE
-        app, host=args.host, port=args.port, threads=args.threads, ident=f"brikg/{__version__}",
+    if args.processes < 1 or args.threads < 1:
+        _err("--processes and --threads must be at least 1")
+        return 2
+    settings = dict(
+        threads=args.threads, ident=f"brikg/{__version__}", channel_timeout=args.channel_timeout,
         # waitress cuts off far larger bodies; up to twice the limit the app answers 413 in its own format
-        channel_timeout=args.channel_timeout, max_request_body_size=2 * app.config["MAX_CONTENT_LENGTH"] + 65536,
-        clear_untrusted_proxy_headers=True,
+        max_request_body_size=2 * config["MAX_CONTENT_LENGTH"] + 65536, clear_untrusted_proxy_headers=True,
     )
+
+    def make_app():
+        app = create_app(config)
+        with app.app_context():  # start the query workers now, not on the first request
+            from service import engine
+
+            engine.backend()
+        return app
+
+    _progress(f"brikg {__version__} serving {args.endpoint or args.store} on http://{args.host}:{args.port}/ "
+              f"(SPARQL endpoint /sparql, {args.processes} web process(es) with {args.workers} query worker(s) "
+              "each)")
+    if args.processes > 1:  # pre-fork: one listening socket, one app per process
+        return httpserver.serve_processes(make_app, args.processes, host=args.host, port=args.port, **settings)
+    # waitress, plus 408 for requests that never complete and 405 for CONNECT/TRACE
+    httpserver.serve(make_app(), host=args.host, port=args.port, **settings)
     return 0
 
 
@@ -254,7 +265,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
-    s.add_argument("--threads", type=int, default=8, help="HTTP threads (default 8)")
+    s.add_argument("--threads", type=int, default=8, help="HTTP threads per web process (default 8)")
+    s.add_argument("--processes", type=int, default=1,
+                   help="web processes sharing the port, each with its own query workers and answer cache "
+                        "(default 1; use about one per core)")
     s.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds (default 30)")
     s.add_argument("--max-rows", type=int, default=100_000, help="result rows per query (default 100000)")
     s.add_argument("--cache-mb", type=float, default=64,
