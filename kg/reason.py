@@ -28,7 +28,7 @@ import subprocess
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,13 +94,16 @@ def upstream_axioms() -> Graph:
     return Graph().parse(UPSTREAM_AXIOMS, format="turtle")
 
 
+def asserted_quads(store: ox.Store) -> Iterator[ox.Quad]:
+    """Every quad of the store but those of the reasoning graphs: what the papers asserted."""
+    return (q for q in store.quads_for_pattern(None, None, None)
+            if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in REASONING_GRAPHS))
+
+
 def asserted_graph(store: ox.Store) -> Graph:
     """Every asserted triple of the store (all graphs but the reasoning ones) as one rdflib graph."""
-    nt = ox.serialize(
-        (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None)
-         if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in REASONING_GRAPHS)),
-        format=ox.RdfFormat.N_TRIPLES,
-    )
+    nt = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in asserted_quads(store)),
+                      format=ox.RdfFormat.N_TRIPLES)
     return Graph().parse(data=nt or b"", format="nt")
 
 

@@ -82,7 +82,8 @@ class ResultCache:
         entry = Entry(outcome, form, etag_for(outcome.generation, key))
         with self._lock:
             if outcome.generation != self._generation:  # a newer graph: the old answers are dead
-                self._drop_all()
+                self._entries.clear()
+                self.size = 0
                 self._generation = outcome.generation
             old = self._entries.pop((outcome.generation, key), None)
             if old is not None:
@@ -93,10 +94,6 @@ class ResultCache:
                 _, dropped = self._entries.popitem(last=False)
                 self.size -= len(dropped.outcome.body)
         return entry
-
-    def _drop_all(self) -> None:
-        self._entries.clear()
-        self.size = 0
 
     def stats(self) -> dict[str, int]:
         with self._lock:

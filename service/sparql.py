@@ -206,9 +206,11 @@ def run_query(op: Operation) -> Response:
     fmt_name = negotiate(prof.form)
     if key is not None and prof.volatile:
         key = None  # RAND, NOW, SERVICE...: two runs may differ, so no ETag and nothing kept
-    if key is not None and request.method in ("GET", "HEAD") and etag_for(generation, key) in request.if_none_match:
-        g.sparql_log.update(infer=op.infer, cache="revalidated")
-        return _not_modified(etag_for(generation, key))
+    if key is not None and request.method in ("GET", "HEAD"):
+        etag = etag_for(generation, key)
+        if etag in request.if_none_match:
+            g.sparql_log.update(infer=op.infer, cache="revalidated")
+            return _not_modified(etag)
     graph = prof.form in ("CONSTRUCT", "DESCRIBE")
     job = QueryJob(
         query=op.text, form=prof.form,
@@ -223,7 +225,7 @@ def run_query(op: Operation) -> Response:
     etag = None
     if key is not None and outcome.generation:
         etag = etag_for(outcome.generation, key)
-        if outcome.generation == generation:
+        if outcome.generation == generation:  # kept only while its generation is the one served
             backend.cache.put(key, outcome, prof.form)
     state = ("miss" if etag else "skip") if backend.cache.enabled and generation is not None else None
     if state:
@@ -235,20 +237,25 @@ def _answer(outcome: QueryOutcome, etag: str | None, cache_state: str | None) ->
     g.sparql_log.update(format=outcome.format, rows=outcome.rows)
     mimetype = results.BY_NAME[outcome.format].media_type
     resp = Response(outcome.body, status=200, content_type=f"{mimetype}; charset=utf-8")
-    resp.headers["Vary"] = "Accept"
-    if etag is not None:  # the same request gets the same answer until the next publish: revalidate
-        resp.headers["ETag"] = f'"{etag}"'
-        resp.headers["Cache-Control"] = "no-cache"
-    else:
-        resp.headers["Cache-Control"] = "no-store"
+    _validators(resp, etag)
     if cache_state is not None:
         resp.headers["X-Cache"] = cache_state
     return resp
 
 
 def _not_modified(etag: str) -> Response:
-    resp = Response(status=304)
-    resp.headers.update({"ETag": f'"{etag}"', "Cache-Control": "no-cache", "Vary": "Accept"})
+    return _validators(Response(status=304), etag)
+
+
+def _validators(resp: Response, etag: str | None) -> Response:
+    """The same request gets the same answer until the next publish: an ETag to revalidate with;
+    without one (a volatile query, a remote endpoint) the answer must not be stored."""
+    resp.headers["Vary"] = "Accept"
+    if etag is not None:
+        resp.headers["ETag"] = f'"{etag}"'
+        resp.headers["Cache-Control"] = "no-cache"
+    else:
+        resp.headers["Cache-Control"] = "no-store"
     return resp
 
 

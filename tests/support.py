@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -65,3 +67,15 @@ class LiveServer:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         self._log.close()
+
+
+def get_query(server: LiveServer, query: str, accept: str, **params: str) -> tuple[int, dict[str, str], bytes]:
+    """GET `query` (and protocol `params`) from the server's endpoint: status, headers with
+    lower-case names, body; an HTTP error status is returned, not raised."""
+    url = server.sparql + "?" + urllib.parse.urlencode({"query": query, **params})
+    req = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()

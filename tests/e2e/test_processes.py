@@ -12,12 +12,10 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
-from support import ROOT, LiveServer
+from support import ROOT, LiveServer, get_query
 
 pytestmark = pytest.mark.e2e
 
@@ -58,10 +56,9 @@ def alive(pid: int) -> bool:
 
 
 def papers(server: LiveServer) -> int:
-    url = server.sparql + "?" + urllib.parse.urlencode({"query": COUNT})
-    req = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return int(json.loads(r.read())["results"]["bindings"][0]["n"]["value"])
+    status, _, body = get_query(server, COUNT, "application/sparql-results+json")
+    assert status == 200, body
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
 
 
 def wait_for(predicate, what: str, bound: float = 60.0):

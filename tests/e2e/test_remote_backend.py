@@ -7,13 +7,10 @@ same protocol). A remote graph can change at any time, so nothing is cached or g
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 from rdflib import Graph
-from support import LiveServer
+from support import LiveServer, get_query
 
 pytestmark = pytest.mark.e2e
 
@@ -34,36 +31,26 @@ def servers(built_store):
     remote.stop()
 
 
-def get(server: LiveServer, query: str, accept: str) -> tuple[int, dict[str, str], bytes]:
-    url = server.sparql + "?" + urllib.parse.urlencode({"query": query})
-    req = urllib.request.Request(url, headers={"Accept": accept})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
-
-
 def test_answers_come_from_the_remote_server_and_are_never_kept(servers):
     remote, front = servers
     for _ in range(2):
-        status, headers, body = get(front, PAPERS, "application/sparql-results+json")
+        status, headers, body = get_query(front, PAPERS, "application/sparql-results+json")
         assert status == 200 and headers["content-type"].startswith("application/sparql-results+json")
         assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "3"
         assert "etag" not in headers and "x-cache" not in headers and headers["cache-control"] == "no-store"
-    assert "etag" in get(remote, PAPERS, "application/sparql-results+json")[1]  # the embedded store has one
+    assert "etag" in get_query(remote, PAPERS, "application/sparql-results+json")[1]  # the embedded store has one
 
 
 def test_a_construct_through_the_front_parses(servers):
     _, front = servers
-    status, headers, body = get(front, "CONSTRUCT { ?p a ?c } WHERE { ?p a ?c } LIMIT 5", "text/turtle")
+    status, headers, body = get_query(front, "CONSTRUCT { ?p a ?c } WHERE { ?p a ?c } LIMIT 5", "text/turtle")
     assert status == 200 and headers["content-type"].startswith("text/turtle")
     assert len(Graph().parse(data=body, format="turtle")) == 5
 
 
 def test_the_front_checks_queries_before_they_leave(servers):
     _, front = servers
-    status, _, body = get(front, "SELECT * WHERE { ?s ?p", "application/json")
+    status, _, body = get_query(front, "SELECT * WHERE { ?s ?p", "application/json")
     assert status == 400 and json.loads(body)["error"] == "query-syntax"
-    refused = get(front, "SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "application/json")
+    refused = get_query(front, "SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "application/json")
     assert refused[0] == 400 and json.loads(refused[2])["error"] == "query-refused"

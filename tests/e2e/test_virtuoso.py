@@ -21,10 +21,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph
-from support import LiveServer, free_port
+from support import LiveServer, free_port, get_query
 
 from kg import competency
-from kg.reason import REASONING_GRAPHS
+from kg.reason import asserted_quads
 
 pytestmark = pytest.mark.e2e
 
@@ -84,9 +84,7 @@ def virtuoso(tmp_path_factory, built_store):
     db, data = root / "db", root / "data"
     db.mkdir()
     data.mkdir()
-    store = ox.Store.read_only(str(built_store / "current"))
-    asserted = [q for q in store if not (isinstance(q.graph_name, ox.NamedNode)
-                                         and q.graph_name.value in REASONING_GRAPHS)]
+    asserted = list(asserted_quads(ox.Store.read_only(str(built_store / "current"))))
     ox.serialize(asserted, str(data / "brikg.nq"), format=ox.RdfFormat.N_QUADS)
     sql_port, http_port = free_port(), free_port()
     ini = root / "virtuoso.ini"
@@ -129,16 +127,6 @@ def front(virtuoso, built_store):
     server.stop()
 
 
-def get(server: LiveServer, query: str, accept: str, **params: str) -> tuple[int, dict[str, str], bytes]:
-    url = server.sparql + "?" + urllib.parse.urlencode({"query": query, **params})
-    req = urllib.request.Request(url, headers={"Accept": accept})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
-
-
 def test_virtuoso_holds_every_asserted_triple(virtuoso):
     url, count = virtuoso  # a build leaves the default graph empty: every quad is in a brikg graph
     query = "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'https://w3id.org/brikg/')) }"
@@ -149,7 +137,7 @@ def test_virtuoso_holds_every_asserted_triple(virtuoso):
 
 @pytest.mark.parametrize("q", QUESTIONS, ids=[q.path.stem for q in QUESTIONS])
 def test_competency_question_through_the_front(front, q):
-    status, headers, body = get(front, q.query, "text/csv")
+    status, headers, body = get_query(front, q.query, "text/csv")
     assert status == 200 and headers["content-type"].startswith("text/csv"), body[:300]
     got = competency.parse_csv(body.decode("utf-8"))
     header, rows = got[0], got[1:]
@@ -163,20 +151,20 @@ def test_competency_question_through_the_front(front, q):
 
 def test_the_protocol_dataset_goes_on_to_virtuoso(front):
     query = "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a <https://w3id.org/brikg/ontology#Paper> }"
-    status, _, body = get(front, query, "application/sparql-results+json", **{"default-graph-uri": PAPER})
+    status, _, body = get_query(front, query, "application/sparql-results+json", **{"default-graph-uri": PAPER})
     assert status == 200
     assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "1"  # only that paper's graph
 
 
 def test_construct_through_the_front_parses(front):
-    status, headers, body = get(front, "CONSTRUCT { ?p a ?c } WHERE { ?p a <https://w3id.org/brikg/ontology#Paper> "
-                                       "; a ?c } ", "text/turtle")
+    query = "CONSTRUCT { ?p a ?c } WHERE { ?p a <https://w3id.org/brikg/ontology#Paper> ; a ?c }"
+    status, headers, body = get_query(front, query, "text/turtle")
     assert status == 200 and headers["content-type"].startswith("text/turtle")
     assert len(set(Graph().parse(data=body, format="turtle").subjects())) == 3
 
 
 def test_what_the_front_cannot_do_is_refused_by_name(front):
-    status, _, body = get(front, "ASK { ?s ?p ?o }", "application/json", infer="true")
+    status, _, body = get_query(front, "ASK { ?s ?p ?o }", "application/json", infer="true")
     assert status == 400 and json.loads(body)["limit"] == "infer"
     update = urllib.request.Request(front.sparql, data=urllib.parse.urlencode({"update": "CLEAR ALL"}).encode(),
                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
@@ -186,7 +174,7 @@ def test_what_the_front_cannot_do_is_refused_by_name(front):
 
 
 def test_answers_from_virtuoso_are_never_kept(front):
-    status, headers, _ = get(front, "ASK { ?s ?p ?o }", "application/sparql-results+json")
+    status, headers, _ = get_query(front, "ASK { ?s ?p ?o }", "application/sparql-results+json")
     assert status == 200 and "etag" not in headers and "x-cache" not in headers
     assert headers["cache-control"] == "no-store"
 
