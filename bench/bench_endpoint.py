@@ -3,11 +3,16 @@
 The same data, in the same run, through three targets, at the real graph's size and at a
 synthetic multiple of it:
 
-- `brikg`: `brikg serve` (waitress, Flask, the default 2 isolated query workers, the default
-  answer cache) in a subprocess;
+- `brikg`: `brikg serve` as shipped (granian with the HTTP front, Flask, the default 2 isolated
+  query workers, the default answer cache) in a subprocess;
 - `brikg-nocache`: the same with `--cache-mb 0`, so every request reaches a query worker (the
   shapes repeat a few queries, which the cache answers after the first time; this target shows
   what a query nobody asked before costs);
+- `brikg-waitress`: `brikg serve --http waitress`, the pure-Python HTTP server brikg used before
+  (decision 0011), with the cache;
+- `oxigraph-server` (when the `oxigraph` command is installed, `pip install -e '.[bench]'`):
+  Oxigraph's own compiled server, read-only, on the generation's query view; a reference for
+  what a Rust HTTP stack over the same engine and data costs;
 - `rdflib-endpoint`: its own `serve` command on an N-Quads export of the same store;
 - `direct`: 8 threads calling `pyoxigraph.Store.query` on the same on-disk store (its union
   default graph) and serializing to SPARQL JSON (no HTTP, no checks): the floor as the issue
@@ -16,9 +21,11 @@ synthetic multiple of it:
   once at publish, which is what brikg's workers query): the floor of brikg's own data layout,
   so brikg / direct-view is what HTTP, the checks and the isolation cost.
 
-Each target gets the same bounded load (8 keep-alive loopback clients, a request count and a
-time cap per shape), split in rounds whose target order rotates so drift on the shared machine
-falls on everyone. Prints Markdown tables; `--json` keeps every number.
+Each target gets the same bounded load (8 keep-alive loopback connections from wrk, or from
+Python threads with `--load python`; a time cap per shape, and a request count for the Python
+clients), split in rounds whose target order rotates so drift on the shared machine falls on
+everyone. Row counts come from one answer per distinct query fetched before the load. Prints
+Markdown tables; `--json` keeps every number.
 
     python bench/bench_endpoint.py --scales real,100 --requests 400 --time-cap 30 --json /tmp/endpoint.json
 """
@@ -38,10 +45,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import common  # noqa: E402
-from bench.loadgen import RunStats, run_direct, run_http  # noqa: E402
+from bench.loadgen import RunStats, run_direct, run_http, run_wrk, wrk_available  # noqa: E402
 
 SHAPES = ("lookup", "join", "aggregate", "text")
-BRIKG = ("brikg", "brikg-nocache")
+BRIKG = ("brikg", "brikg-nocache", "brikg-waitress")
+PEERS = ("oxigraph-server", "rdflib-endpoint", "direct", "direct-view")
 
 
 def prepare(scale: str, work: Path, corpus: Path, real_triples: int, validate: bool) -> tuple[Path, int]:
@@ -64,8 +72,10 @@ def run_scale(scale: str, store_dir: Path, work: Path, args) -> dict:
 
     direct_store = ox.Store.read_only(gen)
     view_store = open_view(Path(gen))
-    targets = ["brikg", "brikg-nocache", "rdflib-endpoint", "direct"] + (
-        ["direct-view"] if view_store is not None else [])
+    oxigraph = common.oxigraph_command()
+    targets = ["brikg", "brikg-nocache", "brikg-waitress", "rdflib-endpoint", "direct"] + (
+        ["direct-view"] if view_store is not None else []) + (
+        ["oxigraph-server"] if oxigraph and view_store is not None else [])
     stores = {"direct": direct_store, "direct-view": view_store}
     results: dict[tuple[str, str], RunStats] = {}
     servers: dict[str, common.Server] = {}
@@ -75,20 +85,33 @@ def run_scale(scale: str, store_dir: Path, work: Path, args) -> dict:
                                               extra=procs)
         servers["brikg-nocache"] = common.start_brikg(store_dir, work, workers=args.workers, threads=args.threads,
                                                       name="brikg-nocache", extra=("--cache-mb", "0", *procs))
+        servers["brikg-waitress"] = common.start_brikg(store_dir, work, workers=args.workers, threads=args.threads,
+                                                       name="brikg-waitress", extra=("--http", "waitress", *procs))
+        if "oxigraph-server" in targets:
+            servers["oxigraph-server"] = common.start_oxigraph(oxigraph, view_store_path(gen), work)
         servers["rdflib-endpoint"] = common.start_rdflib_endpoint(nq, work, ready_timeout=args.ready_timeout)
         common.log(f"[{scale}] ready: " + ", ".join(f"{n} {s.ready_s:.1f} s" for n, s in servers.items()))
         for shape in args.shapes:
             queries = shapes[shape]
-            for t in targets:  # warm-up: every distinct query once per target
+            load = {}
+            for t in targets:  # warm-up, and the row counts: every distinct query once per target
+                slowest = 0.0
                 for q in queries[: min(len(queries), 3)]:
-                    _one(t, servers, gen, shape, [q], 1, 1, 60, stores)
+                    warm = _one(t, servers, gen, shape, [q], 1, 1, 60, stores, "python")
+                    key = f"q{queries.index(q)}"
+                    results.setdefault((t, shape), RunStats(t, shape)).rows.setdefault(key, warm.rows.get("q0", -1))
+                    slowest = max(slowest, *warm.latencies_ms, 0.0)
+                # wrk counts only requests that end within its run: a target slower than a quarter
+                # of a round gets the Python clients, which wait for the requests they started
+                load[t] = args.load if slowest < 250 * args.time_cap / args.rounds else "python"
+                results[(t, shape)].load = "direct" if t in stores else load[t]
             per_round = max(1, args.requests // args.rounds)
             for r in range(args.rounds):
                 order = targets[r % len(targets):] + targets[: r % len(targets)]
                 for t in order:
                     cpu0 = servers[t].cpu_s() if t in servers else None
                     st = _one(t, servers, gen, shape, queries, args.clients, per_round, args.time_cap / args.rounds,
-                              stores)
+                              stores, load[t])
                     if cpu0 is not None:
                         st.server_cpu_s = servers[t].cpu_s() - cpu0
                     results.setdefault((t, shape), RunStats(t, shape)).merge(st)
@@ -103,11 +126,19 @@ def run_scale(scale: str, store_dir: Path, work: Path, args) -> dict:
 
 
 def _one(t: str, servers, gen: str, shape: str, queries: list[str], clients: int, n: int, cap: float,
-         stores: dict) -> RunStats:
+         stores: dict, load: str) -> RunStats:
     if t in stores:
         return run_direct(t, gen, shape, queries, clients=clients, max_requests=n, time_cap=cap, store=stores[t],
                           union=t == "direct")
+    if load == "wrk":
+        return run_wrk(t, servers[t].url, shape, queries, clients=clients, seconds=cap)
     return run_http(t, servers[t].url, shape, queries, clients=clients, max_requests=n, time_cap=cap)
+
+
+def view_store_path(gen: str) -> Path:
+    from kg.view import view_dir
+
+    return view_dir(Path(gen))
 
 
 def tables(report: dict) -> str:
@@ -115,23 +146,23 @@ def tables(report: dict) -> str:
     for sc in report["scales"]:
         rows = {(r["target"], r["shape"]): r for r in sc["rows"]}
         out.append(f"\n#### {sc['label']} ({sc['triples']:,} triples)\n")
-        out.append("| shape | target | requests | errors | req/s | p50 ms | p99 ms | server CPU s | rows |")
-        out.append("|---|---|---|---|---|---|---|---|---|")
+        out.append("| shape | target | load | requests | errors | req/s | p50 ms | p99 ms | server CPU s | rows |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|")
         for shape in report["shapes"]:
-            for t in BRIKG + ("rdflib-endpoint", "direct", "direct-view"):
+            for t in BRIKG + PEERS:
                 r = rows.get((t, shape))
                 if r:
                     rowsn = ",".join(str(v) for v in r["rows"].values())
                     cpu = "" if r["server_cpu_s"] is None else r["server_cpu_s"]
                     rps = r["ok"] / r["wall_s"] if r["wall_s"] else 0.0
-                    out.append(f"| {shape} | {t} | {r['ok']} | {r['errors']} | {rps:,.2f} | {r['p50_ms']} | "
-                               f"{r['p99_ms']} | {cpu} | {rowsn} |")
+                    out.append(f"| {shape} | {t} | {r.get('load', '')} | {r['ok']} | {r['errors']} | {rps:,.2f} | "
+                               f"{r['p50_ms']} | {r['p99_ms']} | {cpu} | {rowsn} |")
         out.append("\n| shape | brikg | cost / direct cost (target ≤ 1.3) | cost / direct-view cost "
                    "| throughput / rdflib-endpoint's (target ≥ 10) | answers agree |")
         out.append("|---|---|---|---|---|---|")
         for shape in report["shapes"]:
             p, d, v = (rows.get((t, shape)) for t in ("rdflib-endpoint", "direct", "direct-view"))
-            for variant in BRIKG:
+            for variant in (*BRIKG, "oxigraph-server"):
                 b = rows.get((variant, shape))
                 if not (b and p and d):
                     continue
@@ -159,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scales", default="real,100", help="comma list: real and/or multiples (default real,100)")
     ap.add_argument("--shapes", default=",".join(SHAPES))
     ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--load", choices=["wrk", "python"], default="wrk" if wrk_available() else "python",
+                    help="HTTP load generator: wrk (default when installed) or Python threads")
     ap.add_argument("--requests", type=int, default=400, help="requests per target per shape (default 400)")
     ap.add_argument("--time-cap", type=float, default=30.0, help="seconds per target per shape (default 30)")
     ap.add_argument("--rounds", type=int, default=2, help="rounds per shape, target order rotating (default 2)")
@@ -179,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="brikg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     report = {"bench": "endpoint", "machine": common.machine(), "argv": sys.argv, "shapes": args.shapes,
+              "load": args.load,
               "clients": args.clients, "requests": args.requests, "time_cap": args.time_cap, "scales": []}
     try:
         t0 = time.perf_counter()

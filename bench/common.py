@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -167,12 +168,25 @@ def _start(name: str, cmd: list[str], port: int, log_dir: Path, path: str = "/sp
 
 def start_brikg(store_dir: Path, log_dir: Path, workers: int = 2, threads: int = 8, name: str = "brikg",
                 extra: tuple[str, ...] = ()) -> Server:
-    """`brikg serve` (waitress) exactly as a user starts it, plus the worker count under test and
+    """`brikg serve` exactly as a user starts it, plus the worker count under test and
     any `extra` options (such as `--cache-mb 0`)."""
     port = free_port()
     return _start(name, [sys.executable, "-m", "service.cli", "serve", "--store", str(store_dir),
                          "--port", str(port), "--workers", str(workers), "--threads", str(threads),
                          "--log-level", "WARNING", *extra], port, log_dir)
+
+
+def oxigraph_command() -> str | None:
+    """Oxigraph's own server (PyPI `oxigraph`, in the `bench` extra), if installed."""
+    exe = Path(sys.executable).with_name("oxigraph")
+    return str(exe) if exe.exists() else shutil.which("oxigraph")
+
+
+def start_oxigraph(exe: str, store: Path, log_dir: Path) -> Server:
+    """`oxigraph serve-read-only` on an on-disk store; queries at `/query`."""
+    port = free_port()
+    return _start("oxigraph-server", [exe, "serve-read-only", "--location", str(store), "--bind",
+                                      f"127.0.0.1:{port}"], port, log_dir, path="/query")
 
 
 def start_rdflib_endpoint(nquads: Path, log_dir: Path, ready_timeout: float = 1200) -> Server:
@@ -188,7 +202,8 @@ def machine() -> dict:
     import importlib.metadata as md
 
     versions = {}
-    for pkg in ("pyoxigraph", "rdflib", "rdflib-endpoint", "flask", "waitress", "uvicorn", "fastapi"):
+    for pkg in ("pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "flask", "waitress", "granian", "uvicorn",
+                "fastapi"):
         with contextlib.suppress(md.PackageNotFoundError):
             versions[pkg] = md.version(pkg)
     cpu = "?"

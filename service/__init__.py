@@ -60,6 +60,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dumps.bp)
     app.register_blueprint(graphstore.bp)
 
+    @app.before_request
+    def refused_by_front() -> None:
+        """A refusal the HTTP front decided before reading the request (service/front.py),
+        raised here so that its answer has the same format as every other error."""
+        refused = request.environ.get("brikg.refused")
+        if refused is not None:
+            raise refused
+
     @app.after_request
     def cors_and_headers(resp: Response) -> Response:
         parsed_form = request.__dict__.get("form")  # only if a view parsed it: never read a body here

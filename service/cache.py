@@ -18,6 +18,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from kg.query import QueryOutcome
 
@@ -40,15 +41,16 @@ def etag_for(generation: str, key: RequestKey) -> str:
     return f"{generation}-{digest}"
 
 
-class ResultCache:
-    """A thread-safe LRU of query answers, bounded in bytes; `max_bytes=0` keeps nothing."""
+class GenerationLRU:
+    """A thread-safe LRU of values filed under (generation, key), bounded in bytes; `max_bytes=0`
+    keeps nothing. Values of an older generation are dropped as soon as a newer one is filed."""
 
     def __init__(self, max_bytes: int, max_entry_bytes: int) -> None:
         self.max_bytes = max(0, max_bytes)
         self.max_entry_bytes = min(max(0, max_entry_bytes), self.max_bytes)
         self.size = 0
         self.hits = self.misses = 0
-        self._entries: OrderedDict[tuple[str, RequestKey], Entry] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, object], tuple[object, int]] = OrderedDict()
         self._generation = ""
         self._lock = threading.Lock()
 
@@ -59,43 +61,52 @@ class ResultCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, generation: str, key: RequestKey) -> Entry | None:
+    def get(self, generation: str, key: object) -> Any:
         if not self.enabled:
             return None
         with self._lock:
-            entry = self._entries.get((generation, key))
-            if entry is None:
+            found = self._entries.get((generation, key))
+            if found is None:
                 self.misses += 1
                 return None
             self._entries.move_to_end((generation, key))
             self.hits += 1
-            return entry
+            return found[0]
 
-    def put(self, key: RequestKey, outcome: QueryOutcome, form: str | None) -> Entry | None:
-        """Keep `outcome` under the generation that answered it; None when it is not kept.
+    def put(self, generation: str, key: object, value: object, size: int) -> bool:
+        """File `value` under the generation that produced it; False when it is not kept.
 
-        The caller puts only answers of the generation being served, so a change of generation
+        Callers file only values of the generation being served, so a change of generation
         means a publish: every older entry is dropped then."""
-        size = len(outcome.body)
-        if not self.enabled or not outcome.generation or size > self.max_entry_bytes:
-            return None
-        entry = Entry(outcome, form, etag_for(outcome.generation, key))
+        if not self.enabled or not generation or size > self.max_entry_bytes:
+            return False
         with self._lock:
-            if outcome.generation != self._generation:  # a newer graph: the old answers are dead
+            if generation != self._generation:  # a newer graph: the old answers are dead
                 self._entries.clear()
                 self.size = 0
-                self._generation = outcome.generation
-            old = self._entries.pop((outcome.generation, key), None)
+                self._generation = generation
+            old = self._entries.pop((generation, key), None)
             if old is not None:
-                self.size -= len(old.outcome.body)
-            self._entries[(outcome.generation, key)] = entry
+                self.size -= old[1]
+            self._entries[(generation, key)] = (value, size)
             self.size += size
             while self.size > self.max_bytes:
-                _, dropped = self._entries.popitem(last=False)
-                self.size -= len(dropped.outcome.body)
-        return entry
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self.size -= dropped
+        return True
 
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {"entries": len(self._entries), "bytes": self.size, "max_bytes": self.max_bytes,
                     "hits": self.hits, "misses": self.misses}
+
+
+class ResultCache(GenerationLRU):
+    """Query answers by request key (`RequestKey`), with their ETags."""
+
+    def put(self, key: RequestKey, outcome: QueryOutcome, form: str | None) -> Entry | None:  # type: ignore[override]
+        """Keep `outcome` under the generation that answered it; None when it is not kept."""
+        if not outcome.generation:
+            return None
+        entry = Entry(outcome, form, etag_for(outcome.generation, key))
+        return entry if super().put(outcome.generation, key, entry, len(outcome.body)) else None

@@ -109,8 +109,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return app
 
     _progress(f"brikg {__version__} serving {args.endpoint or args.store} on http://{args.host}:{args.port}/ "
-              f"(SPARQL endpoint /sparql, {args.processes} web process(es) with {args.workers} query worker(s) "
-              "each)")
+              f"(SPARQL endpoint /sparql, {args.http}, {args.processes} web process(es) with {args.workers} "
+              "query worker(s) each)")
+    if args.http == "granian":
+        store_dir = None if args.endpoint else Path(args.store)
+
+        def make_front():
+            from service.front import Front
+
+            app = make_app()
+            return Front(
+                app, threads=args.threads, body_timeout=args.channel_timeout, max_body=config["MAX_CONTENT_LENGTH"],
+                cache_bytes=config["RESULT_CACHE_BYTES"], cache_entry_bytes=app.config["RESULT_CACHE_ENTRY_BYTES"],
+                generation=(lambda: current_generation(store_dir).name) if store_dir else None,
+                server_header=f"brikg/{__version__}",
+            )
+
+        return httpserver.serve_granian(make_front, args.processes, host=args.host, port=args.port,
+                                        header_timeout=args.channel_timeout)
     if args.processes > 1:  # pre-fork: one listening socket, one app per process
         return httpserver.serve_processes(make_app, args.processes, host=args.host, port=args.port, **settings)
     # waitress, plus 408 for requests that never complete and 405 for CONNECT/TRACE
@@ -269,6 +285,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--processes", type=int, default=1,
                    help="web processes sharing the port, each with its own query workers and answer cache "
                         "(default 1; use about one per core)")
+    s.add_argument("--http", choices=["granian", "waitress"], default="granian",
+                   help="HTTP server: granian (Rust, the default) or waitress (pure Python); "
+                        "see docs/decisions/0011-http-front.md")
     s.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds (default 30)")
     s.add_argument("--max-rows", type=int, default=100_000, help="result rows per query (default 100000)")
     s.add_argument("--cache-mb", type=float, default=64,

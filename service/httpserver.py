@@ -193,3 +193,39 @@ def serve_processes(make_app: Callable[[], Callable], processes: int, *, host: s
         start()
     listener.close()
     return 1 if quick_deaths >= 5 else 0
+
+
+def serve_granian(make_front: Callable[[], Callable], processes: int, *, host: str, port: int,
+                  header_timeout: float, backlog: int = 1024) -> int:
+    """Serve the ASGI front (service/front.py) with granian: `processes` worker processes on one
+    port, each building its own front with `make_front` after the fork (its own query workers
+    and caches). Headers that do not arrive within `header_timeout` seconds end the connection.
+    A worker that dies is replaced by granian. SIGTERM or SIGINT stops them all.
+    """
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    server = Server(
+        "brikg", address=host, port=port, interface=Interfaces.ASGI, workers=processes,
+        http=HTTPModes.http1, websockets=False, backlog=backlog, log_level=LogLevels.warning,
+        http1_settings=HTTP1Settings(header_read_timeout=max(1, int(header_timeout * 1000))),
+        respawn_failed_workers=True, workers_kill_timeout=WORKER_STOP_TIMEOUT,
+    )
+    server.serve(target_loader=lambda *_: _starting(make_front), wrap_loader=False)
+    return 0
+
+
+#: Seconds granian gives a worker to stop before it is killed.
+WORKER_STOP_TIMEOUT = 10
+
+
+def _starting(make_front: Callable[[], Callable]) -> Callable:
+    """Build a worker's front with the default SIGTERM/SIGINT actions. A forked worker inherits
+    the supervisor's handlers, and granian installs its own only once the app is built; a stop
+    that arrives in between would be swallowed, and the supervisor would wait for a worker that
+    never ends (seen when a replacement worker was stopped while it started)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    return make_front()

@@ -197,7 +197,7 @@ def run_query(op: Operation) -> Response:
             g.sparql_log.update(form=entry.form, infer=op.infer, cache="hit")
             if request.method in ("GET", "HEAD") and entry.etag in request.if_none_match:
                 return _not_modified(entry.etag)
-            return _answer(entry.outcome, entry.etag, "hit")
+            return _answer(entry.outcome, entry.etag, "hit", storable=generation)
     prof = guard.check(op.text, limits())
     g.sparql_log["form"] = prof.form
     if prof.updates and prof.form is None:
@@ -223,23 +223,30 @@ def run_query(op: Operation) -> Response:
     g.sparql_log["infer"] = op.infer
     outcome = backend.run(job)
     etag = None
+    kept = None
     if key is not None and outcome.generation:
         etag = etag_for(outcome.generation, key)
-        if outcome.generation == generation:  # kept only while its generation is the one served
-            backend.cache.put(key, outcome, prof.form)
+        if outcome.generation == generation and backend.cache.put(key, outcome, prof.form):
+            kept = generation  # kept only while its generation is the one served
     state = ("miss" if etag else "skip") if backend.cache.enabled and generation is not None else None
     if state:
         g.sparql_log["cache"] = state
-    return _answer(outcome, etag, state)
+    return _answer(outcome, etag, state, storable=kept)
 
 
-def _answer(outcome: QueryOutcome, etag: str | None, cache_state: str | None) -> Response:
+def _answer(outcome: QueryOutcome, etag: str | None, cache_state: str | None, *,
+            storable: str | None = None) -> Response:
+    """The answer; `storable` (the generation that answered) tells the HTTP front
+    (service/front.py) that it may replay these exact bytes for the same GET request."""
     g.sparql_log.update(format=outcome.format, rows=outcome.rows)
     mimetype = results.BY_NAME[outcome.format].media_type
     resp = Response(outcome.body, status=200, content_type=f"{mimetype}; charset=utf-8")
     _validators(resp, etag)
     if cache_state is not None:
         resp.headers["X-Cache"] = cache_state
+    if storable is not None and request.method == "GET":
+        detail = " ".join(f"{k}={v}" for k, v in g.sparql_log.items() if k not in ("op", "t0"))
+        request.environ["brikg.storable"] = (storable, detail)
     return resp
 
 

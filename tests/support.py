@@ -28,6 +28,48 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def children(pid: int) -> list[int]:
+    """The child processes of `pid`, from /proc (empty once it has gone)."""
+    pids: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                pids += [int(p) for p in (task / "children").read_text().split()]
+    except FileNotFoundError:
+        return []
+    return pids
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def web_processes(pid: int) -> list[int]:
+    """The processes under a `brikg serve` that answer HTTP: its forked children (granian's
+    workers, or the pre-forked waitress processes), or the server itself when it has none."""
+    forked = [c for c in children(pid) if b"service.cli" in cmdline(c)]
+    return forked or [pid]
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, at any depth."""
+    found: list[int] = []
+    todo = children(pid)
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += children(child)
+    return found
+
+
+def query_workers(pid: int) -> set[int]:
+    """The query worker processes below `pid` at any depth (started by multiprocessing's spawn)."""
+    return {p for p in descendants(pid) if b"spawn_main" in cmdline(p)}
+
+
 class LiveServer:
     """`brikg serve` in a subprocess on a free loopback port."""
 

@@ -18,7 +18,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from support import LiveServer
+from support import LiveServer, query_workers
 
 pytestmark = pytest.mark.e2e
 
@@ -64,17 +64,7 @@ def wait_idle(server: LiveServer) -> None:
 
 
 def worker_pids(server: LiveServer) -> set[int]:
-    """The query worker processes: children of the server started by multiprocessing's spawn."""
-    pids = set()
-    for task in Path(f"/proc/{server.proc.pid}/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            try:
-                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-            except FileNotFoundError:
-                continue
-            if b"spawn_main" in cmd:
-                pids.add(int(pid))
-    return pids
+    return query_workers(server.proc.pid)
 
 
 def problem(body: bytes) -> dict:

@@ -8,6 +8,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from email.message import Message
 
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
@@ -34,13 +35,14 @@ def select(endpoint: str, query: str) -> list[dict[str, str]]:
     return [{k: v["value"] for k, v in b.items()} for b in doc["results"]["bindings"]]
 
 
-def http(url: str, *, data: bytes | None = None, headers: dict | None = None) -> tuple[int, dict, bytes]:
+def http(url: str, *, data: bytes | None = None, headers: dict | None = None) -> tuple[int, Message, bytes]:
+    """Status, headers (looked up case-insensitively, as HTTP defines them) and body."""
     req = urllib.request.Request(url, data=data, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, dict(r.headers), r.read()
+            return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        return e.code, e.headers, e.read()
 
 
 def test_three_papers_from_five_files(live_server):
