@@ -75,7 +75,7 @@ def _iris(values: list[str], param: str) -> list[str]:
 def read_operation() -> Operation:
     """The operation of this request, per SPARQL 1.1 Protocol §2.1 (query) and §2.2 (update)."""
     args = request.args
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if "update" in args:
             raise QueryRefused("an update must be sent with POST (as update= in a form, or as "
                                f"{DIRECT_UPDATE}), never with GET", "method")

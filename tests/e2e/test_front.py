@@ -206,3 +206,12 @@ def test_a_failure_before_the_first_byte_is_a_500_without_a_trace(failing):
     status, body = fetch(failing, "/fails-before-the-first-byte")
     assert status == 500 and body.startswith(b"500 internal-error:") and b"Traceback" not in body
     assert fetch(failing, "/streamed")[0] == 200  # and the server goes on
+
+
+def test_head_has_the_headers_of_get_and_no_body(server):
+    query = "/sparql?" + urllib.parse.urlencode({"query": PAPERS + " # head"})
+    got = call(server, "GET", query, headers={"Accept": JSON})
+    head = call(server, "HEAD", query, headers={"Accept": JSON})
+    assert (head[0], head[2]) == (200, b"")
+    for name in ("content-type", "content-length", "etag", "vary"):
+        assert header(head[1], name) == header(got[1], name), name
