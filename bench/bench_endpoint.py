@@ -101,9 +101,11 @@ def run_scale(scale: str, store_dir: Path, work: Path, args) -> dict:
                     key = f"q{queries.index(q)}"
                     results.setdefault((t, shape), RunStats(t, shape)).rows.setdefault(key, warm.rows.get("q0", -1))
                     slowest = max(slowest, *warm.latencies_ms, 0.0)
-                # wrk counts only requests that end within its run: a target slower than a quarter
-                # of a round gets the Python clients, which wait for the requests they started
-                load[t] = args.load if slowest < 250 * args.time_cap / args.rounds else "python"
+                # wrk counts only requests that end within its run: a target whose requests, with
+                # `clients` of them sharing the 2 cores, would take over a quarter of a round gets the
+                # Python clients, which wait for the requests they started
+                contended_ms = slowest * max(1, args.clients / 2)
+                load[t] = args.load if contended_ms < 250 * args.time_cap / args.rounds else "python"
                 results[(t, shape)].load = "direct" if t in stores else load[t]
             per_round = max(1, args.requests // args.rounds)
             for r in range(args.rounds):
