@@ -19,6 +19,7 @@ import http.client
 import itertools
 import json
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -249,8 +250,6 @@ def _ms(match: re.Match | None) -> float:
 
 
 def _children_cpu() -> float:
-    import resource
-
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 

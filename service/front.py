@@ -116,7 +116,9 @@ class Front:
         loop = asyncio.get_running_loop()
         try:
             status, headers, chunks, rest = await loop.run_in_executor(self.pool, self._call_app, environ)
-        except Exception:  # the app failed before its first byte was sent: an error status is still possible
+        except Exception:  # noqa: BLE001 - the one boundary for whatever the app's iterator raises
+            # before its first byte (Flask maps its own errors; this is what escapes it): an error
+            # status can still be sent, so it becomes a 500 here and a logged trace, never a sent one
             http_log.exception("the app failed while answering %s %s", scope["method"], scope["path"])
             status, headers, chunks, rest = 500, [(b"content-type", b"text/plain; charset=utf-8")], [
                 b"500 internal-error: the server failed to answer this request; it has been logged\n"], None

@@ -245,8 +245,7 @@ def _answer(outcome: QueryOutcome, etag: str | None, cache_state: str | None, *,
     if cache_state is not None:
         resp.headers["X-Cache"] = cache_state
     if storable is not None and request.method == "GET":
-        detail = " ".join(f"{k}={v}" for k, v in g.sparql_log.items() if k not in ("op", "t0"))
-        request.environ["brikg.storable"] = (storable, detail)
+        request.environ["brikg.storable"] = (storable, _log_detail(g.sparql_log))
     return resp
 
 
@@ -313,7 +312,12 @@ def log_operation(resp: Response) -> Response:
     """One log line per operation, errors included, with its status and time."""
     info = g.pop("sparql_log", None)
     if info is not None:
-        ms = (time.perf_counter() - info.pop("t0")) * 1000
-        detail = " ".join(f"{k}={v}" for k, v in info.items() if k != "op")
-        log.info("%s %s %s %d %s %.1f ms", info["op"], request.method, request.path, resp.status_code, detail, ms)
+        ms = (time.perf_counter() - info["t0"]) * 1000
+        log.info("%s %s %s %d %s %.1f ms", info["op"], request.method, request.path, resp.status_code,
+                 _log_detail(info), ms)
     return resp
+
+
+def _log_detail(info: dict) -> str:
+    """The `key=value` part of an operation's log line (also replayed by the HTTP front)."""
+    return " ".join(f"{k}={v}" for k, v in info.items() if k not in ("op", "t0"))

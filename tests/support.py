@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +110,22 @@ class LiveServer:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         self._log.close()
+
+
+@contextlib.contextmanager
+def server_pair(first: LiveServer, start_second: Callable[[], LiveServer]) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """`first` and a second server that needs it (it federates to it, or serves it as a remote
+    endpoint); both are stopped at the end, and `first` also when the second fails to start."""
+    try:
+        second = start_second()
+    except BaseException:
+        first.stop()
+        raise
+    try:
+        yield first, second
+    finally:
+        second.stop()
+        first.stop()
 
 
 def get_query(server: LiveServer, query: str, accept: str, **params: str) -> tuple[int, dict[str, str], bytes]:

@@ -19,7 +19,7 @@ import urllib.request
 
 import pyoxigraph as ox
 import pytest
-from support import LiveServer
+from support import LiveServer, server_pair
 
 pytestmark = pytest.mark.e2e
 
@@ -64,14 +64,8 @@ def instances(tmp_path_factory, built_store):
 
     b_store = root / "b" / "store"
     publish(b_store, fill, check_store)
-    try:
-        b = LiveServer(b_store, "--allow-service", a.sparql)
-    except RuntimeError:
-        a.stop()
-        raise
-    yield a, b
-    b.stop()
-    a.stop()
+    with server_pair(a, lambda: LiveServer(b_store, "--allow-service", a.sparql)) as pair:
+        yield pair
 
 
 def test_federated_query_returns_the_joined_answer(instances):

@@ -10,7 +10,7 @@ import json
 
 import pytest
 from rdflib import Graph
-from support import LiveServer, get_query
+from support import LiveServer, get_query, server_pair
 
 pytestmark = pytest.mark.e2e
 
@@ -21,14 +21,8 @@ PAPERS = ("PREFIX bri: <https://w3id.org/brikg/ontology#> "
 @pytest.fixture(scope="module")
 def servers(built_store):
     remote = LiveServer(built_store)
-    try:
-        front = LiveServer(built_store, "--endpoint", remote.sparql)
-    except Exception:
-        remote.stop()
-        raise
-    yield remote, front
-    front.stop()
-    remote.stop()
+    with server_pair(remote, lambda: LiveServer(built_store, "--endpoint", remote.sparql)) as pair:
+        yield pair
 
 
 def test_answers_come_from_the_remote_server_and_are_never_kept(servers):
